@@ -1,0 +1,125 @@
+/**
+ * The flavor boundary. One implementation per folder (mysql-family shared by mysql and mariadb,
+ * postgres). SQL text exists only below src/engine; the pipeline speaks in these interfaces.
+ */
+import type { Capabilities } from './capabilities.js';
+import type { Position } from './position.js';
+import type {
+  ChunkChecksum,
+  ChunkRange,
+  ColumnInfo,
+  DiscoveredReplica,
+  Family,
+  Flavor,
+  KeyValues,
+  ReplicaStatus,
+  Row,
+  ServerRef,
+  Sql,
+  TableInfo,
+} from './types.js';
+
+/** One dedicated server connection with the tool's session settings applied. */
+export interface Session {
+  readonly server: ServerRef;
+  /** Server-side connection id (for logs and for KILL in tests). */
+  readonly connectionId: number;
+  query(q: Sql | string): Promise<Row[]>;
+  /** Graceful close; never throws. */
+  close(): Promise<void>;
+  readonly closed: boolean;
+}
+
+export interface SchemaScope {
+  /** Only these schemas/databases when given; system schemas are always excluded by the engine. */
+  readonly schemas?: readonly string[];
+}
+
+export interface Introspector {
+  /** Every user table in scope with columns, indexes, engine and estimates, in one round of queries. */
+  loadSchema(s: Session, scope: SchemaScope): Promise<TableInfo[]>;
+}
+
+/** Pure SQL builders: no I/O. Identifiers always go through quoteIdent. */
+export interface SqlDialect {
+  quoteIdent(name: string): string;
+  qualifiedName(t: Pick<TableInfo, 'schema' | 'name'>): string;
+  /**
+   * Count + order-independent wide hash over every column of `columns` for rows in `range`
+   * of `key` (null key: the whole table). Result row is read back with parseChecksum.
+   */
+  chunkChecksum(t: TableInfo, columns: readonly ColumnInfo[], key: readonly ColumnInfo[] | null, range: ChunkRange): Sql;
+  parseChecksum(row: Row): ChunkChecksum;
+  /**
+   * The key of the row `offset` rows after `after` (exclusive) in key order, or no row when fewer remain.
+   * With offset n this returns the upper bound of a chunk of n+1 rows.
+   */
+  nextBoundary(t: TableInfo, key: readonly ColumnInfo[], after: KeyValues | null, offset: number): Sql;
+  parseBoundary(row: Row, key: readonly ColumnInfo[]): KeyValues;
+  /** Exact row count of the whole table. Result read with parseCount. */
+  rowCount(t: TableInfo): Sql;
+  parseCount(row: Row): number;
+}
+
+/** Replication facts and the primitives the sync stage sequences. */
+export interface ReplicationProbe {
+  /** Where the server's own change stream stands now (primary side). */
+  currentPosition(s: Session): Promise<Position>;
+  /** Null when the server is not a replica. */
+  replicaStatus(s: Session): Promise<ReplicaStatus | null>;
+  discoverReplicas(s: Session): Promise<DiscoveredReplica[]>;
+
+  /**
+   * Open a read-only REPEATABLE READ snapshot on this session. With caps.snapshotPosition,
+   * returns the exact position the snapshot corresponds to; otherwise null.
+   */
+  beginSnapshot(s: Session): Promise<Position | null>;
+  /** End the snapshot transaction (commit). */
+  endSnapshot(s: Session): Promise<void>;
+  /** caps.sharedSnapshots: an id other sessions can import while this one is open. */
+  exportSnapshot(s: Session): Promise<string>;
+  importSnapshot(s: Session, id: string): Promise<void>;
+
+  /** replica-until: stop applying (SQL thread) but keep receiving. */
+  stopApply(s: Session): Promise<void>;
+  /** replica-until: apply until exactly `pos`, then stop by itself. */
+  startApplyUntil(s: Session, pos: Position): Promise<void>;
+  /** Resume applying with no condition. */
+  startApply(s: Session): Promise<void>;
+  /** Wait until the replica has applied `pos` (or more); false on timeout. */
+  waitApplied(s: Session, pos: Position, timeoutMs: number): Promise<boolean>;
+  /** replica-until: wait until the apply thread has stopped by itself; false on timeout. */
+  waitApplyStopped(s: Session, timeoutMs: number): Promise<boolean>;
+
+  /**
+   * primary-lock: inside a new transaction on `s`, lock `tables` against writes (readers not
+   * blocked), waiting at most lockWaitMs; then take the snapshot and return the position
+   * that covers every committed write to them. Released by endSnapshot.
+   */
+  lockTablesForSync(s: Session, tables: readonly TableInfo[], lockWaitMs: number): Promise<Position>;
+}
+
+export interface ConnectOptions {
+  /** Per-session lock wait (MDL / lock_timeout), milliseconds. */
+  readonly lockWaitMs: number;
+  /** Connect timeout, milliseconds. */
+  readonly connectTimeoutMs: number;
+  /** Application name shown in processlists. */
+  readonly appName: string;
+}
+
+export interface Engine {
+  readonly flavor: Flavor;
+  readonly family: Family;
+  /** Server version string as reported. */
+  readonly version: string;
+  readonly server: ServerRef;
+  readonly caps: Capabilities;
+  readonly introspector: Introspector;
+  readonly replication: ReplicationProbe;
+  readonly sql: SqlDialect;
+  /** A new dedicated session (connection) with session settings applied. */
+  session(): Promise<Session>;
+  /** Close every session this engine opened. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,116 @@
+/**
+ * Neutral, engine-independent shapes. Everything above src/engine sees only these:
+ * raw server rows are mapped into them inside each engine folder.
+ */
+export type Flavor = 'mysql' | 'mariadb' | 'postgres';
+export type Family = 'mysql-family' | 'postgres';
+
+/** A server as reports and logs name it: never carries credentials. */
+export interface ServerRef {
+  readonly host: string;
+  readonly port: number;
+  /** "host:port", the name used in reports and JSON. */
+  readonly label: string;
+}
+
+export type SqlValue = string | number | bigint | boolean | null | Buffer;
+
+/** A statement with bound parameters, in the engine's own placeholder style. */
+export interface Sql {
+  readonly sql: string;
+  readonly params: readonly SqlValue[];
+}
+
+export type Row = Record<string, unknown>;
+
+export interface ColumnInfo {
+  readonly name: string;
+  /** 1-based position in the table. */
+  readonly ordinal: number;
+  /** Base type, lower case, no length: 'int', 'varchar', 'float', 'numeric', 'jsonb', ... */
+  readonly dataType: string;
+  /** Full declared type as the server prints it: 'int(10) unsigned', 'character varying(20)'. */
+  readonly columnType: string;
+  readonly nullable: boolean;
+  readonly generated: 'no' | 'virtual' | 'stored';
+  readonly charset: string | null;
+  readonly collation: string | null;
+}
+
+export interface IndexInfo {
+  readonly name: string;
+  readonly columns: readonly string[];
+  readonly unique: boolean;
+  readonly primary: boolean;
+  /** True when every column of the index is NOT NULL (a usable chunking key if unique). */
+  readonly allNotNull: boolean;
+}
+
+export interface TableInfo {
+  /** Database (MySQL family) or schema (PostgreSQL). */
+  readonly schema: string;
+  readonly name: string;
+  /** "schema.table", the name used in reports. */
+  readonly qualified: string;
+  /** Storage engine (InnoDB, MyISAM, ...); 'heap' for PostgreSQL tables; null if unknown. */
+  readonly engine: string | null;
+  /** False for engines whose reads are not snapshot-consistent (MyISAM, Aria, MEMORY, CSV...). */
+  readonly transactional: boolean;
+  /** PostgreSQL unlogged tables are not replicated at all. */
+  readonly unlogged: boolean;
+  readonly columns: readonly ColumnInfo[];
+  readonly indexes: readonly IndexInfo[];
+  /** Planner estimate, may be stale or wildly wrong: used only for sizing, never for verdicts. */
+  readonly rowEstimate: number;
+  readonly dataBytes: number;
+  readonly collation: string | null;
+}
+
+/** Values of a key, one per key column, in key order, as the driver returns them for the boundary query. */
+export type KeyValues = readonly SqlValue[];
+
+/** A chunk covers keys k with lower < k <= upper; a missing bound is open. */
+export interface ChunkRange {
+  readonly lower: KeyValues | null;
+  readonly upper: KeyValues | null;
+}
+
+/** What a chunk checksum query yields; equal digests and counts mean equal content. */
+export interface ChunkChecksum {
+  readonly rows: number;
+  /** Order-independent multiset hash of the chunk's rows, as a printable string. */
+  readonly digest: string;
+}
+
+export type ReplicaKind = 'binlog' | 'physical' | 'logical';
+
+export interface ReplicaStatus {
+  readonly kind: ReplicaKind;
+  /** Receiving changes (IO thread, walreceiver, subscription worker). */
+  readonly receiving: boolean;
+  /** Applying changes (SQL thread, WAL replay not paused, subscription enabled). */
+  readonly applying: boolean;
+  /** Last replication error text, null when none. */
+  readonly lastError: string | null;
+  readonly lagSeconds: number | null;
+  /** What has been applied, in the primary's terms. */
+  readonly executed: import('./position.js').Position | null;
+  /** Where it replicates from, when the server says so. */
+  readonly sourceHost: string | null;
+  readonly sourcePort: number | null;
+  /** MySQL family: Slave_open_temp_tables. */
+  readonly openTempTables: number | null;
+  /** PostgreSQL: pg_is_wal_replay_paused(). */
+  readonly paused: boolean;
+  /** Logical subscriptions on this server (PostgreSQL), empty otherwise. */
+  readonly subscriptions: readonly string[];
+}
+
+export interface DiscoveredReplica {
+  readonly host: string;
+  readonly port: number | null;
+  /** How it was found, for the report: "SHOW SLAVE HOSTS", "pg_stat_replication", ... */
+  readonly via: string;
+  /** Why it cannot be used as found (no port reported, ...), null when usable. */
+  readonly problem: string | null;
+}
