@@ -48,7 +48,7 @@ const defaultSources = (): PasswordSources => ({ env: process.env, home: homedir
 
 /** Strip the password from anything that looks like a DSN inside a free text. */
 export function redactDsns(text: string): string {
-  return text.replace(/((?:mysql|mariadb|postgres|postgresql):\/\/[^:/@\s]*):[^@\s]*@/gi, '$1:***@');
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*):[^@\s]*@/gi, '$1:***@');
 }
 
 export function parseDsn(dsn: string, sources: PasswordSources = defaultSources()): ConnectionSpec {

@@ -1,0 +1,35 @@
+/**
+ * The one place results and errors become exit codes (DESIGN.md contract):
+ *   0 clean / passed / go, 1 drift / findings / no-go, 2 usage or configuration error,
+ *   3 could not complete (connection lost, timeouts, tables skipped) with no drift found.
+ */
+import { SyncpointError } from '../errors.js';
+
+export const EXIT = { OK: 0, FINDINGS: 1, USAGE: 2, INCOMPLETE: 3 } as const;
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+/** Verdict words of every command mapped to codes. */
+const VERDICTS: Record<string, ExitCode> = {
+  consistent: EXIT.OK,
+  clean: EXIT.OK,
+  passed: EXIT.OK,
+  go: EXIT.OK,
+  ok: EXIT.OK,
+  drift: EXIT.FINDINGS,
+  findings: EXIT.FINDINGS,
+  'no-go': EXIT.FINDINGS,
+  incomplete: EXIT.INCOMPLETE,
+};
+
+export function exitCodeForVerdict(verdict: string): ExitCode {
+  const code = VERDICTS[verdict];
+  if (code === undefined) throw new Error(`no exit code for verdict "${verdict}"`);
+  return code;
+}
+
+export function exitCodeForError(err: unknown): ExitCode {
+  if (err instanceof SyncpointError) {
+    return err.kind === 'usage' || err.kind === 'config' ? EXIT.USAGE : EXIT.INCOMPLETE;
+  }
+  return EXIT.INCOMPLETE;
+}

@@ -1,0 +1,45 @@
+/**
+ * Chunk sizes from a time target: after each chunk, the next size is the observed rate times the
+ * target, smoothed (EWMA) so that one slow chunk (a cold page, a busy moment) does not collapse
+ * the size, and clamped so that it neither explodes nor starves.
+ */
+export interface ChunkSizerOptions {
+  /** Target seconds per chunk on the slowest server. */
+  readonly targetSeconds: number;
+  readonly initialRows?: number;
+  readonly minRows?: number;
+  readonly maxRows?: number;
+  /** Weight of the newest observation, 0..1. */
+  readonly smoothing?: number;
+  /** The next size grows at most by this factor per chunk. */
+  readonly maxGrowth?: number;
+}
+
+export class ChunkSizer {
+  private rate: number | null = null;
+  private size: number;
+  private readonly o: Required<ChunkSizerOptions>;
+
+  constructor(opts: ChunkSizerOptions) {
+    this.o = { initialRows: 1000, minRows: 100, maxRows: 5_000_000, smoothing: 0.5, maxGrowth: 4, ...opts };
+    this.size = clamp(this.o.initialRows, this.o.minRows, this.o.maxRows);
+  }
+
+  /** Rows to put in the next chunk. */
+  next(): number {
+    return this.size;
+  }
+
+  /** Feed back a finished chunk: rows seen and seconds it took. */
+  observe(rows: number, seconds: number): void {
+    if (rows <= 0) return;
+    const observed = rows / Math.max(seconds, 0.001);
+    this.rate = this.rate === null ? observed : this.o.smoothing * observed + (1 - this.o.smoothing) * this.rate;
+    const wanted = Math.round(this.rate * this.o.targetSeconds);
+    this.size = clamp(Math.min(wanted, this.size * this.o.maxGrowth), this.o.minRows, this.o.maxRows);
+  }
+}
+
+function clamp(n: number, lo: number, hi: number): number {
+  return Math.max(lo, Math.min(hi, Math.floor(n)));
+}

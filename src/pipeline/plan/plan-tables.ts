@@ -1,0 +1,54 @@
+/**
+ * Plan stage: which tables, compared against which replicas, chunked by which key.
+ * Schema differences and missing tables become results here, before any checksum runs.
+ */
+import type { TableInfo } from '../../engine/types.js';
+import { chooseKey, type ChosenKey } from './choose-key.js';
+import { compareTableSchema } from './compare-schema.js';
+import { matchesFilter, selectTables, type TableFilter } from './table-filter.js';
+
+export interface PlannedTable {
+  readonly table: TableInfo;
+  readonly key: ChosenKey | null;
+  /** Replicas whose copy of the table matches in shape and will be checksummed. */
+  readonly replicas: string[];
+}
+
+export interface SchemaFinding {
+  readonly table: string;
+  readonly replica: string;
+  readonly reason: string;
+  /** Rows estimate on the side that has the table (for the report). */
+  readonly primaryRows: number;
+  readonly replicaRows: number;
+}
+
+export interface Plan {
+  readonly tables: PlannedTable[];
+  readonly schemaDrift: SchemaFinding[];
+}
+
+export function planTables(
+  primaryTables: readonly TableInfo[],
+  replicaTables: ReadonlyMap<string, readonly TableInfo[]>,
+  filter: TableFilter,
+  primaryLabel: string,
+): Plan {
+  const selected = selectTables(primaryTables, filter, primaryLabel);
+  const schemaDrift: SchemaFinding[] = [];
+  const tables: PlannedTable[] = selected.map((t) => ({ table: t, key: chooseKey(t), replicas: [] }));
+  const selectedSchemas = new Set(selected.map((t) => t.schema));
+  for (const [label, rTables] of replicaTables) {
+    const byName = new Map(rTables.map((t) => [t.qualified, t]));
+    for (const p of tables) {
+      const v = compareTableSchema(p.table, byName.get(p.table.qualified));
+      if (v.ok) p.replicas.push(label);
+      else schemaDrift.push({ table: p.table.qualified, replica: label, reason: v.reason, primaryRows: 0, replicaRows: 0 });
+    }
+    // A table only the replica has, in a schema the run covers, is drift too.
+    const primaryNames = new Set(primaryTables.map((t) => t.qualified));
+    const extra = rTables.filter((t) => !primaryNames.has(t.qualified) && selectedSchemas.has(t.schema) && matchesFilter(t, filter));
+    for (const t of extra) schemaDrift.push({ table: t.qualified, replica: label, reason: 'table exists only on the replica', primaryRows: 0, replicaRows: 0 });
+  }
+  return { tables, schemaDrift };
+}

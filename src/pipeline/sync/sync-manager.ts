@@ -1,0 +1,230 @@
+/**
+ * Hands out lanes and renews them. An epoch lives at most maxSnapshotAgeMs (snapshots hold
+ * read views and metadata locks on the primary: DDL would wait behind them), then in-flight
+ * chunks finish and a new synchronized point is taken. refresh() forces a new point (rechecks).
+ * Before each point, replicas lagging over maxLagSeconds are waited for (the run pauses).
+ */
+import type { Logger } from 'pino';
+import type { Session } from '../../engine/engine.js';
+import type { SyncMethod } from '../../engine/capabilities.js';
+import type { TableInfo } from '../../engine/types.js';
+import { messageOf, SyncpointError } from '../../errors.js';
+import type { PrimaryNode, ReplicaNode } from '../topology/topology.js';
+import type { EpochContext, EpochReplica, EpochResult } from './epoch.js';
+import type { Lane, SyncStats } from './lane.js';
+import { syncPrimaryLock } from './primary-lock.js';
+import { syncReplicaUntil } from './replica-until.js';
+
+export interface SyncOptions {
+  readonly lanes: number;
+  readonly method?: SyncMethod;
+  readonly maxSnapshotAgeMs: number;
+  readonly lockWaitMs: number;
+  readonly maxLockMs: number;
+  readonly syncTimeoutMs: number;
+  readonly maxLagSeconds: number;
+  readonly lagWaitMs: number;
+  readonly tables: readonly TableInfo[];
+  readonly log: Logger;
+  readonly signal?: AbortSignal;
+}
+
+interface ReplicaSlot {
+  readonly node: ReplicaNode;
+  sessions: Session[] | null;
+}
+
+export class SyncManager {
+  readonly method: SyncMethod;
+  readonly stats: SyncStats = { epochs: 0, maxLockMs: 0, maxReplicaPauseMs: 0, syncMs: 0 };
+  /** Replicas out of the run, with why. */
+  readonly failedReplicas = new Map<string, string>();
+
+  private primarySessions: Session[] = [];
+  private readonly slots: ReplicaSlot[];
+  private epoch = 0;
+  private epochStartedAt = 0;
+  private free: Lane[] = [];
+  private busy = 0;
+  private forced = false;
+  private renewing: Promise<void> | null = null;
+  private fatal: unknown = null;
+  private waiters: (() => void)[] = [];
+  private closed = false;
+
+  constructor(
+    private readonly primary: PrimaryNode,
+    replicas: readonly ReplicaNode[],
+    private readonly o: SyncOptions,
+  ) {
+    const supported = primary.engine.caps.syncMethods;
+    const method = o.method ?? supported[0];
+    if (!method || !supported.includes(method)) {
+      throw new SyncpointError('usage', `sync method "${o.method}" is not supported by ${primary.engine.flavor} (supported: ${supported.join(', ')})`);
+    }
+    this.method = method;
+    this.slots = replicas.filter((r) => !r.error).map((node) => ({ node, sessions: null }));
+  }
+
+  /** Labels of replicas still in the run. */
+  activeReplicas(): string[] {
+    return this.slots.filter((s) => !this.failedReplicas.has(s.node.label)).map((s) => s.node.label);
+  }
+
+  markReplicaFailed(label: string, reason: string): void {
+    if (!this.failedReplicas.has(label)) {
+      this.o.log.warn({ replica: label }, `replica left the run: ${reason}`);
+      this.failedReplicas.set(label, reason);
+    }
+  }
+
+  /** The next free lane of a current epoch; renews the epoch when it is due. */
+  async acquire(): Promise<Lane> {
+    for (;;) {
+      if (this.fatal) throw this.fatal;
+      if (this.o.signal?.aborted) throw new SyncpointError('interrupted', 'interrupted');
+      if (this.closed) throw new Error('sync manager closed');
+      const due = this.epoch === 0 || this.forced || Date.now() - this.epochStartedAt > this.o.maxSnapshotAgeMs;
+      if (!due && this.free.length > 0) {
+        this.busy++;
+        return this.free.pop()!;
+      }
+      if (due && this.busy === 0 && !this.renewing) {
+        this.renewing = this.renew()
+          .catch((err) => {
+            this.fatal = err;
+          })
+          .finally(() => {
+            this.renewing = null;
+            this.wake();
+          });
+      }
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
+  }
+
+  release(lane: Lane): void {
+    this.busy--;
+    if (lane.epoch === this.epoch) this.free.push(lane);
+    this.wake();
+  }
+
+  /** Make the next acquire() wait for a fresh synchronized point. */
+  refresh(): void {
+    this.forced = true;
+  }
+
+  private wake(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const f of w) f();
+  }
+
+  private async renew(): Promise<void> {
+    const started = Date.now();
+    this.free = [];
+    await this.endSnapshots();
+    if (this.primarySessions.length === 0) {
+      for (let i = 0; i < this.o.lanes; i++) this.primarySessions.push(await this.primary.engine.session());
+    }
+    const ready: EpochReplica[] = [];
+    await Promise.all(
+      this.slots.map(async (slot) => {
+        const label = slot.node.label;
+        if (this.failedReplicas.has(label)) return;
+        try {
+          await this.waitForLag(slot.node);
+          if (!slot.sessions) {
+            slot.sessions = [];
+            for (let i = 0; i < this.o.lanes; i++) slot.sessions.push(await slot.node.engine!.session());
+          }
+          ready.push({ label, engine: slot.node.engine!, control: slot.node.control!, sessions: slot.sessions });
+        } catch (err) {
+          this.markReplicaFailed(label, messageOf(err));
+        }
+      }),
+    );
+    if (ready.length === 0) throw new SyncpointError('connection', `no replica left to compare with (${[...this.failedReplicas].map(([l, r]) => `${l}: ${r}`).join('; ')})`);
+    const ctx: EpochContext = {
+      primary: { label: this.primary.label, engine: this.primary.engine, control: this.primary.control, sessions: this.primarySessions },
+      replicas: ready,
+      tables: this.o.tables,
+      lockWaitMs: this.o.lockWaitMs,
+      lockRetries: 5,
+      maxLockMs: this.o.maxLockMs,
+      syncTimeoutMs: this.o.syncTimeoutMs,
+      log: this.o.log,
+    };
+    const res: EpochResult = this.method === 'replica-until' ? await syncReplicaUntil(ctx) : await syncPrimaryLock(ctx);
+    for (const [label, reason] of res.failed) this.markReplicaFailed(label, reason);
+    this.epoch++;
+    this.epochStartedAt = Date.now();
+    this.forced = false;
+    const synced = ready.filter((r) => !res.failed.has(r.label));
+    this.free = res.positions.map((position, index) => ({
+      index,
+      epoch: this.epoch,
+      position,
+      primary: this.primarySessions[index]!,
+      replicas: new Map(synced.map((r) => [r.label, r.sessions[index]!])),
+    }));
+    this.stats.epochs++;
+    this.stats.maxLockMs = Math.max(this.stats.maxLockMs, res.lockMs);
+    this.stats.maxReplicaPauseMs = Math.max(this.stats.maxReplicaPauseMs, res.replicaPauseMs);
+    this.stats.syncMs += Date.now() - started;
+    this.o.log.debug({ epoch: this.epoch, ms: Date.now() - started, replicas: synced.map((r) => r.label) }, 'sync point established');
+    if (synced.length === 0) throw new SyncpointError('connection', `no replica could be synchronized (${[...res.failed].map(([l, r]) => `${l}: ${r}`).join('; ')})`);
+  }
+
+  /** Pause while a replica lags more than --max-lag; give up after lagWaitMs. */
+  private async waitForLag(node: ReplicaNode): Promise<void> {
+    const deadline = Date.now() + this.o.lagWaitMs;
+    let said = false;
+    for (;;) {
+      const st = await node.engine!.replication.replicaStatus(node.control!);
+      if (!st) throw new Error('is no longer a replica');
+      if (!st.applying || !st.receiving || st.lastError) {
+        throw new Error(`replication is not running${st.lastError ? `: ${st.lastError}` : st.paused ? ' (replay paused)' : ''}`);
+      }
+      if (st.lagSeconds === null || st.lagSeconds <= this.o.maxLagSeconds) return;
+      if (Date.now() > deadline) throw new Error(`lagging ${st.lagSeconds}s behind (over --max-lag ${this.o.maxLagSeconds}s for ${Math.round(this.o.lagWaitMs / 1000)}s)`);
+      if (!said) {
+        this.o.log.info({ replica: node.label, lag: st.lagSeconds }, 'replica lagging over --max-lag: pausing');
+        said = true;
+      }
+      if (this.o.signal?.aborted) throw new SyncpointError('interrupted', 'interrupted');
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+
+  private async endSnapshots(): Promise<void> {
+    const all: { label: string; s: Session; end: (s: Session) => Promise<void> }[] = [];
+    for (const s of this.primarySessions) all.push({ label: this.primary.label, s, end: (x) => this.primary.engine.replication.endSnapshot(x) });
+    for (const slot of this.slots) {
+      for (const s of slot.sessions ?? []) all.push({ label: slot.node.label, s, end: (x) => slot.node.engine!.replication.endSnapshot(x) });
+    }
+    await Promise.all(
+      all.map(async ({ label, s, end }) => {
+        if (s.closed) {
+          if (label === this.primary.label) throw new SyncpointError('connection', 'connection to the primary lost', label);
+          this.markReplicaFailed(label, 'connection lost');
+          return;
+        }
+        try {
+          await end(s);
+        } catch (err) {
+          if (label === this.primary.label) throw err;
+          this.markReplicaFailed(label, `connection lost: ${messageOf(err)}`);
+        }
+      }),
+    );
+  }
+
+  /** End every snapshot and close the lane sessions. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.wake();
+    await this.endSnapshots().catch(() => undefined);
+    await Promise.all([...this.primarySessions, ...this.slots.flatMap((s) => s.sessions ?? [])].map((s) => s.close()));
+  }
+}

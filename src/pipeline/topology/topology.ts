@@ -1,0 +1,103 @@
+/**
+ * Topology stage: connect the primary and its replicas, detect flavors, find replicas when none
+ * were named, and say plainly which could not be used and why.
+ */
+import type { Logger } from 'pino';
+import { withHostPort, type ConnectionSpec } from '../../config/dsn.js';
+import { connectEngine } from '../../engine/detect.js';
+import type { ConnectOptions, Engine, Session } from '../../engine/engine.js';
+import type { ReplicaStatus } from '../../engine/types.js';
+import { messageOf, SyncpointError, usageError } from '../../errors.js';
+
+export interface PrimaryNode {
+  readonly label: string;
+  readonly engine: Engine;
+  /** Session for status reads and short control statements (never inside a snapshot). */
+  readonly control: Session;
+}
+
+export interface ReplicaNode {
+  readonly label: string;
+  readonly engine: Engine | null;
+  readonly control: Session | null;
+  readonly status: ReplicaStatus | null;
+  /** Why this replica cannot be checked at all (unreachable, not a replica, ...). */
+  readonly error: string | null;
+}
+
+export interface Topology {
+  readonly primary: PrimaryNode;
+  readonly replicas: ReplicaNode[];
+  /** How replicas were found, and what discovery could not use. */
+  readonly notes: string[];
+  close(): Promise<void>;
+}
+
+export interface TopologyOptions {
+  readonly primary: ConnectionSpec;
+  readonly replicas: readonly ConnectionSpec[];
+  readonly connect: ConnectOptions;
+  readonly log: Logger;
+}
+
+export async function resolveTopology(opts: TopologyOptions): Promise<Topology> {
+  const primaryEngine = await connectEngine(opts.primary, opts.connect);
+  const engines: Engine[] = [primaryEngine];
+  const closeAll = async () => {
+    await Promise.all(engines.map((e) => e.close().catch(() => undefined)));
+  };
+  try {
+    const control = await primaryEngine.session();
+    const notes: string[] = [];
+    let replicaSpecs = [...opts.replicas];
+    if (replicaSpecs.length === 0) {
+      if (!primaryEngine.caps.replicaDiscovery) {
+        throw usageError(`no --replica given and ${primaryEngine.flavor} cannot discover replicas from the primary: name them with --replica`, opts.primary.label);
+      }
+      const found = await primaryEngine.replication.discoverReplicas(control);
+      for (const f of found) {
+        if (f.problem || f.port === null) notes.push(`found ${f.host} via ${f.via} but cannot use it: ${f.problem ?? 'no port reported'}`);
+        else {
+          notes.push(`found ${f.host}:${f.port} via ${f.via}`);
+          replicaSpecs.push(withHostPort(opts.primary, f.host, f.port));
+        }
+      }
+      if (replicaSpecs.length === 0) {
+        throw usageError(`no --replica given and none discovered on the primary${notes.length ? ` (${notes.join('; ')})` : ' (no replica reported itself: set report_host/report_port on the replicas, or pass --replica)'}`, opts.primary.label);
+      }
+      replicaSpecs = dedupe(replicaSpecs);
+    }
+    const replicas = await Promise.all(
+      replicaSpecs.map(async (spec): Promise<ReplicaNode> => {
+        if (spec.label === opts.primary.label) {
+          return { label: spec.label, engine: null, control: null, status: null, error: 'this is the primary itself, not a replica' };
+        }
+        let engine: Engine | null = null;
+        try {
+          engine = await connectEngine(spec, opts.connect);
+          engines.push(engine);
+          if (engine.family !== primaryEngine.family) {
+            return { label: spec.label, engine: null, control: null, status: null, error: `a ${engine.flavor} server cannot replicate from a ${primaryEngine.flavor} primary` };
+          }
+          const session = await engine.session();
+          const status = await engine.replication.replicaStatus(session);
+          if (!status) return { label: spec.label, engine, control: session, status: null, error: 'not a replica (no replication configured on this server)' };
+          return { label: spec.label, engine, control: session, status, error: null };
+        } catch (err) {
+          if (err instanceof SyncpointError && err.kind === 'usage') throw err;
+          opts.log.warn({ replica: spec.label }, `replica unusable: ${messageOf(err)}`);
+          return { label: spec.label, engine, control: null, status: null, error: messageOf(err) };
+        }
+      }),
+    );
+    return { primary: { label: opts.primary.label, engine: primaryEngine, control }, replicas, notes, close: closeAll };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}
+
+function dedupe(specs: ConnectionSpec[]): ConnectionSpec[] {
+  const seen = new Set<string>();
+  return specs.filter((s) => (seen.has(s.label) ? false : (seen.add(s.label), true)));
+}

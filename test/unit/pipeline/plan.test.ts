@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import type { ColumnInfo, IndexInfo, TableInfo } from '../../../src/engine/types.js';
+import { ChunkSizer } from '../../../src/pipeline/plan/chunk-sizer.js';
+import { chooseKey } from '../../../src/pipeline/plan/choose-key.js';
+import { compareTableSchema } from '../../../src/pipeline/plan/compare-schema.js';
+import { planTables } from '../../../src/pipeline/plan/plan-tables.js';
+import { selectTables, splitTablePattern } from '../../../src/pipeline/plan/table-filter.js';
+import { SyncpointError } from '../../../src/errors.js';
+
+function col(name: string, type = 'int', nullable = false, ordinal = 1): ColumnInfo {
+  return { name, ordinal, dataType: type.replace(/\(.*/, ''), columnType: type, nullable, generated: 'no', charset: null, collation: null };
+}
+function table(schema: string, name: string, columns: ColumnInfo[], indexes: IndexInfo[] = []): TableInfo {
+  return { schema, name, qualified: `${schema}.${name}`, engine: 'InnoDB', transactional: true, unlogged: false, columns, indexes, rowEstimate: 10, dataBytes: 0, collation: null };
+}
+
+describe('table filters', () => {
+  const all = [table('shop', 'orders', []), table('shop', 'items', []), table('crm', 'orders', []), table('a.b', 'c d', [])];
+  it('filters by database, table, ignore lists and wildcards', () => {
+    expect(selectTables(all, { databases: ['shop'] }, 'p').map((t) => t.name)).toEqual(['orders', 'items']);
+    expect(selectTables(all, { tables: ['orders'] }, 'p').map((t) => t.schema)).toEqual(['shop', 'crm']);
+    expect(selectTables(all, { tables: ['shop.*'], ignoreTables: ['items'] }, 'p').map((t) => t.name)).toEqual(['orders']);
+    expect(selectTables(all, { ignoreDatabases: ['sh*'] }, 'p').map((t) => t.schema)).toEqual(['crm', 'a.b']);
+    expect(selectTables(all, { tables: ['`a.b`.c d'] }, 'p')).toHaveLength(1);
+  });
+  it('an explicit table or database that does not exist is a configuration error', () => {
+    expect(() => selectTables(all, { tables: ['shop.nope'] }, 'p')).toThrow(SyncpointError);
+    expect(() => selectTables(all, { databases: ['nodb'] }, 'p')).toThrow(/nodb/);
+    expect(selectTables(all, { tables: ['shop.no*'] }, 'p')).toEqual([]);
+  });
+  it('splits quoted qualified names', () => {
+    expect(splitTablePattern('"my.schema"."t"')).toEqual({ schema: 'my.schema', table: 't' });
+    expect(splitTablePattern('plain')).toEqual({ schema: null, table: 'plain' });
+  });
+});
+
+describe('chooseKey', () => {
+  it('prefers the primary key, else the narrowest unique NOT NULL index', () => {
+    const cols = [col('a'), col('b'), col('c', 'int', true)];
+    const pk: IndexInfo = { name: 'PRIMARY', columns: ['a', 'b'], unique: true, primary: true, allNotNull: true };
+    const uk: IndexInfo = { name: 'uk', columns: ['b'], unique: true, primary: false, allNotNull: true };
+    const nullable: IndexInfo = { name: 'uc', columns: ['c'], unique: true, primary: false, allNotNull: false };
+    expect(chooseKey(table('s', 't', cols, [uk, pk]))?.index).toBe('PRIMARY');
+    expect(chooseKey(table('s', 't', cols, [nullable, uk]))?.columns.map((c) => c.name)).toEqual(['b']);
+    expect(chooseKey(table('s', 't', cols, [nullable]))).toBeNull();
+  });
+});
+
+describe('compareTableSchema', () => {
+  const p = table('s', 't', [col('id'), col('name', 'varchar(20)', true, 2)]);
+  it('missing table, extra and missing columns, type changes are reasons', () => {
+    expect(compareTableSchema(p, undefined)).toEqual({ ok: false, reason: 'table missing on replica' });
+    const extra = compareTableSchema(p, table('s', 't', [...p.columns, col('x', 'int', true, 3)]));
+    expect(extra.ok === false && extra.reason).toContain('extra column on replica: x');
+    const typ = compareTableSchema(p, table('s', 't', [col('id'), col('name', 'varchar(30)', true, 2)]));
+    expect(typ.ok === false && typ.reason).toContain('name varchar(20) vs varchar(30)');
+  });
+  it('integer display width is not a difference', () => {
+    expect(compareTableSchema(table('s', 't', [col('id', 'int(11)')]), table('s', 't', [col('id', 'int')])).ok).toBe(true);
+  });
+  it('planTables reports tables only the replica has', () => {
+    const plan = planTables([p], new Map([['r1:1', [p, table('s', 'ghost', [col('id')])]]]), {}, 'p');
+    expect(plan.tables[0]!.replicas).toEqual(['r1:1']);
+    expect(plan.schemaDrift).toEqual([expect.objectContaining({ table: 's.ghost', reason: 'table exists only on the replica' })]);
+  });
+});
+
+describe('ChunkSizer', () => {
+  it('moves toward the time target, growth bounded, clamped', () => {
+    const s = new ChunkSizer({ targetSeconds: 0.5, initialRows: 1000, maxGrowth: 4, minRows: 100, maxRows: 1_000_000 });
+    expect(s.next()).toBe(1000);
+    s.observe(1000, 0.01); // 100k rows/s -> wants 50k, growth capped at 4x
+    expect(s.next()).toBe(4000);
+    for (let i = 0; i < 10; i++) s.observe(s.next(), s.next() / 100_000);
+    expect(s.next()).toBeGreaterThan(40_000);
+    expect(s.next()).toBeLessThanOrEqual(50_000);
+    s.observe(50_000, 50); // very slow chunk: shrinks, not below min
+    expect(s.next()).toBeLessThan(50_000);
+    expect(s.next()).toBeGreaterThanOrEqual(100);
+  });
+});
