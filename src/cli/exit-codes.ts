@@ -18,6 +18,7 @@ const VERDICTS: Record<string, ExitCode> = {
   drift: EXIT.FINDINGS,
   findings: EXIT.FINDINGS,
   'no-go': EXIT.FINDINGS,
+  failed: EXIT.FINDINGS,
   incomplete: EXIT.INCOMPLETE,
 };
 

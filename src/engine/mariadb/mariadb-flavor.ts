@@ -1,0 +1,36 @@
+/**
+ * MariaDB 10.x/11.x: only what differs from the MySQL-family base.
+ * replica-until is the preferred sync method: the primary is never locked, because a snapshot
+ * reports its exact position and a replica can apply UNTIL exactly that GTID position.
+ */
+import { capabilitiesWith, statementsWith, type FlavorProfile, type ServerFacts } from '../mysql-family/mysql-family-flavor.js';
+import { parseReplicaStatusRow } from '../mysql-family/mysql-family-replica-status.js';
+import {
+  mariadbCurrentPosition,
+  mariadbExecutedPosition,
+  mariadbSnapshotPosition,
+  mariadbStartApplyUntil,
+  mariadbWaitApplied,
+} from './mariadb-replication.js';
+
+export function mariadbFlavor(facts: ServerFacts): FlavorProfile {
+  void facts;
+  const statements = statementsWith({
+    // MariaDB 10.1+: the per-statement limit that would cut a long checksum or a wait short.
+    noStatementTimeout: 'max_statement_time = 0',
+  });
+  return Object.freeze({
+    flavor: 'mariadb',
+    caps: capabilitiesWith({
+      syncMethods: ['replica-until', 'primary-lock'],
+      snapshotPosition: true,
+      gtid: true,
+    }),
+    statements,
+    currentPosition: mariadbCurrentPosition,
+    executedPosition: (s, row) => mariadbExecutedPosition(s, parseReplicaStatusRow(row)),
+    snapshotPosition: mariadbSnapshotPosition,
+    startApplyUntil: (pos) => mariadbStartApplyUntil(statements.startApplyPrefix, statements.untilFileWords, pos),
+    waitApplied: (pos, timeoutMs) => mariadbWaitApplied(statements.posWaitFunction, pos, timeoutMs),
+  } satisfies FlavorProfile);
+}

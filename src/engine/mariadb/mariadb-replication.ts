@@ -1,0 +1,88 @@
+/**
+ * MariaDB positions are domain-server-seq GTID lists. What MariaDB has that MySQL lacks: a
+ * consistent snapshot reports the binlog position it corresponds to (Binlog_snapshot_file /
+ * Binlog_snapshot_position, consistent with the InnoDB read view since 5.3's group commit), and
+ * BINLOG_GTID_POS() turns it into a GTID position.
+ */
+import { SyncpointError } from '../../errors.js';
+import type { Session } from '../engine.js';
+import { formatPosition, parseMariadbGtid, type Position } from '../position.js';
+import type { Row, Sql } from '../types.js';
+import { statusText, type ReplicaStatusFacts } from '../mysql-family/mysql-family-replica-status.js';
+
+function single(rows: readonly Row[], column: string): string {
+  const v = rows[0]?.[column];
+  if (v === null || v === undefined) return '';
+  return Buffer.isBuffer(v) ? v.toString('utf8') : String(v);
+}
+
+export async function mariadbCurrentPosition(s: Session): Promise<Position> {
+  return parseMariadbGtid(single(await s.query('SELECT @@GLOBAL.gtid_binlog_pos AS pos'), 'pos'));
+}
+
+/**
+ * gtid_slave_pos is what the SQL thread has applied from any primary, in the primaries' GTIDs,
+ * and it is what MASTER_GTID_WAIT and UNTIL master_gtid_pos act on. A replica connected with
+ * MASTER_USE_GTID=no reports file coordinates instead.
+ */
+export async function mariadbExecutedPosition(s: Session, facts: ReplicaStatusFacts): Promise<Position | null> {
+  if (facts.usingGtid !== '' && facts.usingGtid.toLowerCase() !== 'no') {
+    return parseMariadbGtid(single(await s.query('SELECT @@GLOBAL.gtid_slave_pos AS pos'), 'pos'));
+  }
+  return facts.executedFilePos;
+}
+
+/** SHOW STATUS LIKE 'binlog_snapshot_%' rows -> file and position; null when the binlog is off. */
+export function parseBinlogSnapshot(rows: readonly Row[]): { file: string; pos: string } | null {
+  let file = '';
+  let pos = '';
+  for (const r of rows) {
+    const name = statusText(r, 'Variable_name').toLowerCase();
+    if (name === 'binlog_snapshot_file') file = statusText(r, 'Value');
+    if (name === 'binlog_snapshot_position') pos = statusText(r, 'Value');
+  }
+  return file && /^\d+$/.test(pos) ? { file, pos } : null;
+}
+
+export async function mariadbSnapshotPosition(s: Session): Promise<Position | null> {
+  const snap = parseBinlogSnapshot(await s.query("SHOW STATUS LIKE 'binlog_snapshot_%'"));
+  if (!snap) return null;
+  const rows = await s.query({ sql: 'SELECT BINLOG_GTID_POS(?, ?) AS pos', params: [snap.file, snap.pos] });
+  const v = rows[0]?.['pos'];
+  if (v === null || v === undefined) {
+    // NULL when the file was purged or the offset is not an event boundary: no exact position.
+    throw new SyncpointError('server', `BINLOG_GTID_POS(${snap.file}, ${snap.pos}) returned NULL: cannot tell the snapshot's GTID position`);
+  }
+  return parseMariadbGtid(String(v));
+}
+
+export function mariadbStartApplyUntil(prefix: string, untilFile: readonly [string, string], pos: Position): Sql {
+  switch (pos.kind) {
+    case 'mariadb-gtid':
+      // Stops once every listed domain reached its sequence; a domain not listed is not applied
+      // meanwhile, so the position names every domain of the primary's binlog.
+      return { sql: `${prefix} UNTIL master_gtid_pos = ?`, params: [formatPosition(pos)] };
+    case 'binlog-file-pos':
+      return { sql: `${prefix} UNTIL ${untilFile[0]} = ?, ${untilFile[1]} = ${pos.pos}`, params: [pos.file] };
+    default:
+      throw new Error(`MariaDB cannot apply until a ${pos.kind} position`);
+  }
+}
+
+function waitSeconds(timeoutMs: number): number {
+  // MASTER_GTID_WAIT takes fractional seconds; 0 would not wait at all.
+  return Math.max(0.001, Math.round(timeoutMs) / 1000);
+}
+
+export function mariadbWaitApplied(posWaitFunction: string, pos: Position, timeoutMs: number): Sql {
+  switch (pos.kind) {
+    case 'mariadb-gtid':
+      // 0 reached, -1 timed out.
+      return { sql: 'SELECT MASTER_GTID_WAIT(?, ?) = 0 AS reached', params: [formatPosition(pos), waitSeconds(timeoutMs)] };
+    case 'binlog-file-pos':
+      // >= 0 reached, -1 timed out, NULL when the SQL thread is not running (the caller then reads status).
+      return { sql: `SELECT ${posWaitFunction}(?, ?, ?) >= 0 AS reached`, params: [pos.file, pos.pos, Math.max(1, Math.ceil(timeoutMs / 1000))] };
+    default:
+      throw new Error(`MariaDB cannot wait for a ${pos.kind} position`);
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * The MySQL-family engine: connect once to learn the flavor (VERSION() containing "MariaDB"),
+ * then assemble the shared driver, introspector, dialect and replication probe around that
+ * flavor's profile.
+ */
+import type { ConnectionSpec } from '../../config/dsn.js';
+import type { ConnectOptions, Engine, Session } from '../engine.js';
+import type { ServerRef } from '../types.js';
+import { mariadbFlavor } from '../mariadb/mariadb-flavor.js';
+import { mysqlFlavor } from '../mysql/mysql-flavor.js';
+import { Connector, errorContext, MysqlFamilySession, openSession, sessionSetupStatements } from './mysql-family-driver.js';
+import { isMariadbVersion, parseServerVersion, type FlavorProfile, type ServerFacts } from './mysql-family-flavor.js';
+import { mysqlFamilyIntrospector } from './mysql-family-introspector.js';
+import { MysqlFamilyReplication } from './mysql-family-replication.js';
+import { mysqlFamilySql } from './mysql-family-sql.js';
+
+async function learnServer(connector: Connector, server: ServerRef): Promise<ServerFacts> {
+  const conn = await connector.open();
+  const s = new MysqlFamilySession(conn, server, conn.threadId, errorContext(connector.config.spec));
+  try {
+    const version = parseServerVersion(String((await s.query('SELECT VERSION() AS version'))[0]?.['version'] ?? ''));
+    let gtidMode = false;
+    if (!isMariadbVersion(version.text)) {
+      // Unknown on servers that only speak the protocol (and on MySQL < 5.6): no GTIDs then.
+      const rows = await s.query('SELECT @@GLOBAL.gtid_mode AS gtid_mode').catch(() => []);
+      gtidMode = String(rows[0]?.['gtid_mode'] ?? '').toUpperCase() === 'ON';
+    }
+    return { version, gtidMode };
+  } finally {
+    await s.close();
+  }
+}
+
+export function flavorFor(facts: ServerFacts): FlavorProfile {
+  return isMariadbVersion(facts.version.text) ? mariadbFlavor(facts) : mysqlFlavor(facts);
+}
+
+export async function createMysqlFamilyEngine(spec: ConnectionSpec, opts: ConnectOptions): Promise<Engine> {
+  const server: ServerRef = Object.freeze({ host: spec.host, port: spec.port, label: spec.label });
+  const connector = new Connector({ spec, opts });
+  const facts = await learnServer(connector, server);
+  const flavor = flavorFor(facts);
+  const setup = sessionSetupStatements(opts, flavor.statements.noStatementTimeout);
+  const open = new Set<Session>();
+  let closing = false;
+
+  const session = async (): Promise<MysqlFamilySession> => {
+    if (closing) throw new Error(`${spec.label}: engine is closed`);
+    const s = await openSession(connector, server, setup, (x) => open.delete(x));
+    open.add(s);
+    return s;
+  };
+
+  const replication = new MysqlFamilyReplication({
+    flavor,
+    async openHelper(owner: Session) {
+      const helper = await session();
+      if (owner instanceof MysqlFamilySession) owner.adopt(helper);
+      return helper;
+    },
+  });
+
+  return Object.freeze({
+    flavor: flavor.flavor,
+    family: 'mysql-family',
+    version: facts.version.text,
+    server,
+    caps: flavor.caps,
+    introspector: mysqlFamilyIntrospector,
+    replication,
+    sql: mysqlFamilySql,
+    session,
+    async close() {
+      closing = true;
+      await Promise.all([...open].map((s) => s.close()));
+      open.clear();
+    },
+  } satisfies Engine);
+}

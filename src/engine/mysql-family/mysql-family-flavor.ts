@@ -1,0 +1,114 @@
+/**
+ * What differs between MariaDB and MySQL, in one shape with the family defaults in one base
+ * (Kysely style): a flavor overrides only what it spells or does differently, so a new
+ * capability or spelling is one line in the base and one line in the flavor that differs.
+ */
+import { withCapabilities, type Capabilities } from '../capabilities.js';
+import type { Session } from '../engine.js';
+import type { Position } from '../position.js';
+import type { Row, Sql } from '../types.js';
+
+export type MysqlFamilyFlavorName = 'mysql' | 'mariadb';
+
+/** Parsed server version: "10.11.19-MariaDB-0+deb12u1-log", "8.0.36-28", "5.7.44-log". */
+export interface ServerVersion {
+  readonly text: string;
+  readonly major: number;
+  readonly minor: number;
+  readonly patch: number;
+}
+
+/** What the engine learns at connect time and hands to the flavor. */
+export interface ServerFacts {
+  readonly version: ServerVersion;
+  /** MySQL @@GLOBAL.gtid_mode = ON (MariaDB always has GTIDs: false here, unused). */
+  readonly gtidMode: boolean;
+}
+
+/** The statements whose spelling differs per flavor or version. */
+export interface ReplicationStatements {
+  /** SHOW SLAVE STATUS / SHOW REPLICA STATUS (MySQL 8.0.22+). */
+  readonly replicaStatus: string;
+  /** Fallback when replicaStatus is refused (a server older than the version suggests, a proxy). */
+  readonly replicaStatusFallback: string | null;
+  /** SHOW SLAVE HOSTS / SHOW REPLICAS (MySQL 8.0.22+). */
+  readonly replicaHosts: string;
+  readonly replicaHostsVia: string;
+  readonly stopApply: string;
+  readonly startApply: string;
+  /** The SQL thread start keyword phrase UNTIL is appended to. */
+  readonly startApplyPrefix: string;
+  /** SHOW MASTER STATUS / SHOW BINARY LOG STATUS (MySQL 8.2+; the old one is gone in 8.4). */
+  readonly binlogStatus: string;
+  /** MASTER_POS_WAIT / SOURCE_POS_WAIT (MySQL 8.0.26+). */
+  readonly posWaitFunction: string;
+  /** UNTIL MASTER_LOG_FILE / SOURCE_LOG_FILE (MySQL 8.0.23+). */
+  readonly untilFileWords: readonly [file: string, pos: string];
+  /** Binlog dump commands in PROCESSLIST: a replica or binlog reader connected to this server. */
+  readonly dumpCommands: readonly string[];
+  /** Statement-level time limit to switch off in every session. */
+  readonly noStatementTimeout: string | null;
+}
+
+export interface FlavorProfile {
+  readonly flavor: MysqlFamilyFlavorName;
+  readonly caps: Capabilities;
+  readonly statements: ReplicationStatements;
+  /** Position of this server's own change stream now. */
+  currentPosition(s: Session): Promise<Position>;
+  /** What a replica has executed, in the primary's terms, from its status row. */
+  executedPosition(s: Session, status: Row): Promise<Position | null>;
+  /** Position a just-opened consistent snapshot reflects; null when the flavor cannot tell. */
+  snapshotPosition(s: Session): Promise<Position | null>;
+  /** START ... SQL_THREAD UNTIL <pos>. */
+  startApplyUntil(pos: Position): Sql;
+  /** A one-row query whose column `reached` is 1 when pos is applied, 0 on timeout, NULL when the server cannot tell. */
+  waitApplied(pos: Position, timeoutMs: number): Sql;
+}
+
+/** Family defaults: the MySQL 5.7 / MariaDB spellings both understand. */
+export const baseStatements: ReplicationStatements = Object.freeze({
+  replicaStatus: 'SHOW SLAVE STATUS',
+  replicaStatusFallback: null,
+  replicaHosts: 'SHOW SLAVE HOSTS',
+  replicaHostsVia: 'SHOW SLAVE HOSTS',
+  stopApply: 'STOP SLAVE SQL_THREAD',
+  startApply: 'START SLAVE SQL_THREAD',
+  startApplyPrefix: 'START SLAVE SQL_THREAD',
+  binlogStatus: 'SHOW MASTER STATUS',
+  posWaitFunction: 'MASTER_POS_WAIT',
+  untilFileWords: ['MASTER_LOG_FILE', 'MASTER_LOG_POS'] as const,
+  dumpCommands: ['Binlog Dump', 'Binlog Dump GTID'],
+  noStatementTimeout: null,
+});
+
+export const baseCapabilities: Capabilities = withCapabilities({
+  syncMethods: ['primary-lock'],
+  replicaDiscovery: true,
+  sharedTableLock: true,
+});
+
+export function statementsWith(overrides: Partial<ReplicationStatements>): ReplicationStatements {
+  return Object.freeze({ ...baseStatements, ...overrides });
+}
+
+export function capabilitiesWith(overrides: Partial<Capabilities>): Capabilities {
+  return Object.freeze({ ...baseCapabilities, ...overrides });
+}
+
+export function parseServerVersion(text: string): ServerVersion {
+  // MariaDB 10.x behind some proxies still reports the old "5.5.5-" replication-protocol prefix.
+  const m = /(\d+)\.(\d+)\.(\d+)/.exec(text.replace(/^5\.5\.5-/, ''));
+  return Object.freeze({ text, major: m ? Number(m[1]) : 0, minor: m ? Number(m[2]) : 0, patch: m ? Number(m[3]) : 0 });
+}
+
+export function isMariadbVersion(text: string): boolean {
+  return /mariadb/i.test(text);
+}
+
+/** version >= major.minor.patch */
+export function versionAtLeast(v: ServerVersion, major: number, minor = 0, patch = 0): boolean {
+  if (v.major !== major) return v.major > major;
+  if (v.minor !== minor) return v.minor > minor;
+  return v.patch >= patch;
+}

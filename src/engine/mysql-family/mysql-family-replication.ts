@@ -1,0 +1,200 @@
+/**
+ * The replication probe shared by MySQL and MariaDB; the flavor profile supplies spellings and
+ * position handling.
+ */
+import { SyncpointError } from '../../errors.js';
+import type { ReplicationProbe, Session } from '../engine.js';
+import { hasReached, type Position } from '../position.js';
+import type { DiscoveredReplica, ReplicaStatus, Row, TableInfo } from '../types.js';
+import { lockWaitSeconds } from './mysql-family-driver.js';
+import { driverErrorCode } from './mysql-family-errors.js';
+import type { FlavorProfile } from './mysql-family-flavor.js';
+import { discoveredReplicas, parseOpenTempTables, parseReplicaStatusRow, sqlThreadRunning } from './mysql-family-replica-status.js';
+import { lockTablesSql, lockWaitStatement, UNLOCK_TABLES } from './mysql-family-table-lock.js';
+
+export const BEGIN_SNAPSHOT = 'START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY';
+
+/** How often waitApplyStopped looks at the SQL thread. */
+const STOP_POLL_MS = 10;
+
+export interface ReplicationDeps {
+  readonly flavor: FlavorProfile;
+  /** A new session (tracked by the engine) to hold table locks for `owner`; closed with it. */
+  openHelper(owner: Session): Promise<Session>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function isSyntaxError(err: unknown): boolean {
+  const code = driverErrorCode((err as { cause?: unknown })?.cause ?? err);
+  return code === 'ER_PARSE_ERROR' || code === 'ER_SYNTAX_ERROR';
+}
+
+export class MysqlFamilyReplication implements ReplicationProbe {
+  private readonly flavor: FlavorProfile;
+  /** Helper connection holding LOCK TABLES for a control session (primary-lock). */
+  private readonly helpers = new WeakMap<Session, Session>();
+  private readonly locked = new WeakSet<Session>();
+
+  constructor(private readonly deps: ReplicationDeps) {
+    this.flavor = deps.flavor;
+  }
+
+  currentPosition(s: Session): Promise<Position> {
+    return this.flavor.currentPosition(s);
+  }
+
+  private async statusRows(s: Session): Promise<Row[]> {
+    const st = this.flavor.statements;
+    try {
+      return await s.query(st.replicaStatus);
+    } catch (err) {
+      if (st.replicaStatusFallback && isSyntaxError(err)) return s.query(st.replicaStatusFallback);
+      throw err;
+    }
+  }
+
+  async replicaStatus(s: Session): Promise<ReplicaStatus | null> {
+    const rows = await this.statusRows(s);
+    // Multi-source (MariaDB named connections, MySQL channels): the default connection comes first.
+    const row = rows[0];
+    if (!row) return null;
+    const facts = parseReplicaStatusRow(row);
+    const executed = await this.flavor.executedPosition(s, row);
+    const temp = parseOpenTempTables(
+      await s.query("SHOW GLOBAL STATUS WHERE Variable_name IN ('Slave_open_temp_tables', 'Replica_open_temp_tables')"),
+    );
+    return Object.freeze({
+      kind: 'binlog',
+      receiving: facts.receiving,
+      applying: facts.applying,
+      lastError: facts.lastError,
+      lagSeconds: facts.lagSeconds,
+      executed,
+      sourceHost: facts.sourceHost,
+      sourcePort: facts.sourcePort,
+      openTempTables: temp,
+      paused: false,
+      subscriptions: Object.freeze([]),
+    } satisfies ReplicaStatus);
+  }
+
+  async discoverReplicas(s: Session): Promise<DiscoveredReplica[]> {
+    const st = this.flavor.statements;
+    let via = st.replicaHostsVia;
+    let hosts: Row[];
+    try {
+      hosts = await s.query(st.replicaHosts);
+    } catch (err) {
+      if (st.replicaHosts === 'SHOW SLAVE HOSTS' || !isSyntaxError(err)) throw err;
+      via = 'SHOW SLAVE HOSTS';
+      hosts = await s.query('SHOW SLAVE HOSTS');
+    }
+    // Without the PROCESS privilege this lists only our own threads: no error, just fewer hints.
+    const dumps = await s.query({
+      sql: `SELECT ID AS id, HOST AS host FROM information_schema.PROCESSLIST WHERE COMMAND IN (${st.dumpCommands.map(() => '?').join(', ')})`,
+      params: st.dumpCommands,
+    });
+    return discoveredReplicas(hosts, via, dumps);
+  }
+
+  async beginSnapshot(s: Session): Promise<Position | null> {
+    await s.query(BEGIN_SNAPSHOT);
+    if (!this.flavor.caps.snapshotPosition) return null;
+    try {
+      return await this.flavor.snapshotPosition(s);
+    } catch (err) {
+      await s.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+  }
+
+  async endSnapshot(s: Session): Promise<void> {
+    // The table lock first: it is what the primary's writers wait for.
+    const helper = this.helpers.get(s);
+    if (helper && this.locked.has(s)) {
+      this.locked.delete(s);
+      try {
+        await helper.query(UNLOCK_TABLES);
+      } catch {
+        // A dead connection holds no lock; a live one that refused UNLOCK must not keep it.
+        this.helpers.delete(s);
+        await helper.close();
+      }
+    }
+    await s.query('COMMIT');
+  }
+
+  async exportSnapshot(_s: Session): Promise<string> {
+    throw new Error('MySQL and MariaDB cannot share a snapshot between sessions (caps.sharedSnapshots is false)');
+  }
+
+  async importSnapshot(_s: Session, _id: string): Promise<void> {
+    throw new Error('MySQL and MariaDB cannot share a snapshot between sessions (caps.sharedSnapshots is false)');
+  }
+
+  async stopApply(s: Session): Promise<void> {
+    await s.query(this.flavor.statements.stopApply);
+  }
+
+  async startApplyUntil(s: Session, pos: Position): Promise<void> {
+    await s.query(this.flavor.startApplyUntil(pos));
+  }
+
+  async startApply(s: Session): Promise<void> {
+    await s.query(this.flavor.statements.startApply);
+  }
+
+  async waitApplied(s: Session, pos: Position, timeoutMs: number): Promise<boolean> {
+    const rows = await s.query(this.flavor.waitApplied(pos, timeoutMs));
+    const v = rows[0]?.['reached'];
+    if (v !== null && v !== undefined) return Number(v) === 1;
+    // The wait function could not tell (MASTER_POS_WAIT with the SQL thread stopped): read the status.
+    const st = await this.replicaStatus(s);
+    return Boolean(st?.executed && st.executed.kind === pos.kind && hasReached(st.executed, pos));
+  }
+
+  async waitApplyStopped(s: Session, timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const row = (await this.statusRows(s))[0];
+      if (!row || !sqlThreadRunning(row)) return true;
+      if (Date.now() >= deadline) return false;
+      await sleep(STOP_POLL_MS);
+    }
+  }
+
+  async lockTablesForSync(s: Session, tables: readonly TableInfo[], lockWaitMs: number): Promise<Position> {
+    let helper = this.helpers.get(s);
+    if (!helper || helper.closed) {
+      helper = await this.deps.openHelper(s);
+      this.helpers.set(s, helper);
+    }
+    const lock = lockTablesSql(tables);
+    await helper.query(lockWaitStatement(lockWaitSeconds(lockWaitMs)));
+    if (lock) {
+      this.locked.add(s);
+      try {
+        await helper.query(lock);
+      } catch (err) {
+        this.locked.delete(s);
+        throw this.lockError(err, lockWaitMs);
+      }
+    }
+    try {
+      const position = await this.flavor.currentPosition(helper);
+      await s.query(BEGIN_SNAPSHOT);
+      return position;
+    } catch (err) {
+      await this.endSnapshot(s).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private lockError(err: unknown, lockWaitMs: number): unknown {
+    if (err instanceof SyncpointError && err.kind === 'timeout') {
+      return new SyncpointError('timeout', `table lock for the sync point not granted within ${lockWaitSeconds(lockWaitMs)}s (long transactions writing to the checked tables?)`, err.where, { cause: err.cause });
+    }
+    return err;
+  }
+}

@@ -1,0 +1,185 @@
+/**
+ * The MySQL-family SQL dialect: pure builders returning { sql, params } with `?` placeholders.
+ * Shared by MySQL and MariaDB; nothing here differs between them.
+ */
+import type { SqlDialect } from '../engine.js';
+import type { ChunkChecksum, ChunkRange, ColumnInfo, KeyValues, Row, Sql, SqlValue, TableInfo } from '../types.js';
+import { boundaryCodec, checksumField } from './mysql-family-column-kinds.js';
+
+export function quoteIdent(name: string): string {
+  return '`' + name.replace(/`/g, '``') + '`';
+}
+
+export function qualifiedName(t: Pick<TableInfo, 'schema' | 'name'>): string {
+  return `${quoteIdent(t.schema)}.${quoteIdent(t.name)}`;
+}
+
+/** Digest of an empty range: both sums COALESCEd to 0. */
+export const EMPTY_DIGEST = '0:0';
+
+/**
+ * The index whose columns are exactly the key, in order (PRIMARY first): forced so the range
+ * optimizer walks that index rather than guessing from stale statistics.
+ */
+export function indexForKey(t: TableInfo, key: readonly ColumnInfo[]): string | null {
+  const names = key.map((c) => c.name);
+  const match = [...t.indexes]
+    .sort((a, b) => Number(b.primary) - Number(a.primary))
+    .find((i) => i.columns.length === names.length && i.columns.every((c, k) => c === names[k]));
+  return match ? match.name : null;
+}
+
+function forceIndex(t: TableInfo, key: readonly ColumnInfo[]): string {
+  const name = indexForKey(t, key);
+  return name ? ` FORCE INDEX (${quoteIdent(name)})` : '';
+}
+
+function checkKeyValues(key: readonly ColumnInfo[], values: KeyValues, what: string): void {
+  if (values.length !== key.length) {
+    throw new Error(`${what} has ${values.length} values for a ${key.length}-column key`);
+  }
+}
+
+/**
+ * Rows after `values` in key order, expanded the way pt-table-checksum does rather than as a row
+ * constructor, so the range optimizer builds index ranges from it:
+ *   (a > ?) OR (a = ? AND b > ?) OR (a = ? AND b = ? AND c > ?)
+ * With `inclusive` the last comparison is >= (or <= for 'upper').
+ */
+export function keyRangePredicate(
+  key: readonly ColumnInfo[],
+  values: KeyValues,
+  side: 'lower' | 'upper',
+  inclusive: boolean,
+): Sql {
+  const strict = side === 'lower' ? '>' : '<';
+  const codecs = key.map((c) => ({ q: quoteIdent(c.name), codec: boundaryCodec(c, quoteIdent(c.name)) }));
+  const terms: string[] = [];
+  const params: SqlValue[] = [];
+  for (let i = 0; i < key.length; i++) {
+    const parts: string[] = [];
+    for (let j = 0; j < i; j++) {
+      parts.push(`${codecs[j]!.q} = ${codecs[j]!.codec.bind}`);
+      params.push(values[j]!);
+    }
+    const last = i === key.length - 1;
+    const op = last && inclusive ? `${strict}=` : strict;
+    parts.push(`${codecs[i]!.q} ${op} ${codecs[i]!.codec.bind}`);
+    params.push(values[i]!);
+    terms.push(parts.length === 1 ? parts[0]! : `(${parts.join(' AND ')})`);
+  }
+  return { sql: terms.length === 1 ? terms[0]! : `(${terms.join(' OR ')})`, params };
+}
+
+/** lower < key <= upper; a null bound is open. Empty sql when both are open. */
+export function chunkPredicate(key: readonly ColumnInfo[], range: ChunkRange): Sql {
+  const parts: string[] = [];
+  const params: SqlValue[] = [];
+  if (range.lower) {
+    checkKeyValues(key, range.lower, 'chunk lower bound');
+    const p = keyRangePredicate(key, range.lower, 'lower', false);
+    parts.push(p.sql);
+    params.push(...p.params);
+  }
+  if (range.upper) {
+    checkKeyValues(key, range.upper, 'chunk upper bound');
+    const p = keyRangePredicate(key, range.upper, 'upper', true);
+    parts.push(p.sql);
+    params.push(...p.params);
+  }
+  return { sql: parts.join(' AND '), params };
+}
+
+/** Per-row string: every column's self-delimiting encoding, concatenated. */
+export function rowString(columns: readonly ColumnInfo[]): string {
+  if (columns.length === 0) return `''`;
+  return `CONCAT(${columns.map((c) => checksumField(c, quoteIdent(c.name))).join(', ')})`;
+}
+
+const half = (from: number) => `COALESCE(SUM(CAST(CONV(SUBSTRING(h, ${from}, 16), 16, 10) AS UNSIGNED)), 0)`;
+
+/**
+ * COUNT(*) and two SUMs of 64-bit halves of a per-row SHA1: an order-independent multiset hash of
+ * 128 bits. SUM, not BIT_XOR: XOR lets duplicate rows (key-less tables) cancel out. SUM over
+ * BIGINT UNSIGNED is an exact DECIMAL in both flavors: no overflow.
+ * The derived table carries a LIMIT so it is materialized, not merged: merged, each SUM would
+ * compute the SHA1 again (measured on MariaDB 10.11 at 100k rows: 400 ms merged vs 200 ms).
+ * SHA1 rather than MD5: faster where the CPU has SHA extensions (174 vs 222 ms per 100k rows).
+ */
+export function chunkChecksum(t: TableInfo, columns: readonly ColumnInfo[], key: readonly ColumnInfo[] | null, range: ChunkRange): Sql {
+  const where = key ? chunkPredicate(key, range) : { sql: '', params: [] };
+  const hint = key && where.sql ? forceIndex(t, key) : '';
+  const inner =
+    `SELECT CAST(SHA1(${rowString(columns)}) AS BINARY) AS h FROM ${qualifiedName(t)}${hint}` +
+    (where.sql ? ` WHERE ${where.sql}` : '') +
+    ' LIMIT 18446744073709551615';
+  return {
+    sql: `SELECT COUNT(*) AS row_count, ${half(1)} AS sum_hi, ${half(17)} AS sum_lo FROM (${inner}) AS syncpoint_rows`,
+    params: where.params,
+  };
+}
+
+function asCount(v: unknown, what: string): number {
+  const n = typeof v === 'bigint' ? Number(v) : typeof v === 'number' ? v : Number(String(v));
+  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`unexpected ${what} ${JSON.stringify(String(v))}`);
+  return n;
+}
+
+function asDecimalText(v: unknown, what: string): string {
+  const s = v === null || v === undefined ? '0' : String(v);
+  if (!/^\d+$/.test(s)) throw new Error(`unexpected ${what} ${JSON.stringify(s)}`);
+  return s;
+}
+
+export function parseChecksum(row: Row): ChunkChecksum {
+  const rows = asCount(row['row_count'], 'row count');
+  return { rows, digest: `${asDecimalText(row['sum_hi'], 'checksum sum')}:${asDecimalText(row['sum_lo'], 'checksum sum')}` };
+}
+
+/** Boundary value aliases: k0, k1, ... in key order. */
+const alias = (i: number) => `k${i}`;
+
+export function nextBoundary(t: TableInfo, key: readonly ColumnInfo[], after: KeyValues | null, offset: number): Sql {
+  if (key.length === 0) throw new Error('nextBoundary needs a key');
+  if (!Number.isSafeInteger(offset) || offset < 0) throw new Error(`bad boundary offset ${offset}`);
+  const cols = key.map((c, i) => `${boundaryCodec(c, quoteIdent(c.name)).select} AS ${alias(i)}`);
+  let where: Sql = { sql: '', params: [] };
+  if (after) {
+    checkKeyValues(key, after, 'boundary start');
+    where = keyRangePredicate(key, after, 'lower', false);
+  }
+  return {
+    sql:
+      `SELECT ${cols.join(', ')} FROM ${qualifiedName(t)}${forceIndex(t, key)}` +
+      (where.sql ? ` WHERE ${where.sql}` : '') +
+      ` ORDER BY ${key.map((c) => quoteIdent(c.name)).join(', ')} LIMIT 1 OFFSET ${offset}`,
+    params: where.params,
+  };
+}
+
+export function parseBoundary(row: Row, key: readonly ColumnInfo[]): KeyValues {
+  return key.map((c, i) => {
+    const v = row[alias(i)];
+    if (v === undefined) throw new Error(`boundary row has no value for key column ${c.name}`);
+    return v as SqlValue;
+  });
+}
+
+export function rowCount(t: TableInfo): Sql {
+  return { sql: `SELECT COUNT(*) AS row_count FROM ${qualifiedName(t)}`, params: [] };
+}
+
+export function parseCount(row: Row): number {
+  return asCount(row['row_count'], 'row count');
+}
+
+export const mysqlFamilySql: SqlDialect = Object.freeze({
+  quoteIdent,
+  qualifiedName,
+  chunkChecksum,
+  parseChecksum,
+  nextBoundary,
+  parseBoundary,
+  rowCount,
+  parseCount,
+});
