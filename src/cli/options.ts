@@ -2,6 +2,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { parseDsn, type ConnectionSpec } from '../config/dsn.js';
 import type { Logger } from '../log.js';
+import { usageError } from '../errors.js';
 import type { TableFilter } from '../pipeline/plan/table-filter.js';
 
 export function collect(value: string, previous: string[] = []): string[] {
@@ -66,7 +67,7 @@ export interface ConnectionFlags {
 }
 
 export function connectionSpecs(f: ConnectionFlags, log: Logger): { primary: ConnectionSpec; replicas: ConnectionSpec[] } {
-  if (!f.primary) throw new InvalidArgumentError('--primary is required');
+  if (!f.primary) throw usageError('--primary is required');
   const primary = parseDsn(f.primary);
   const replicas = f.replica.map((d) => parseDsn(d));
   for (const s of [primary, ...replicas]) {

@@ -187,14 +187,13 @@ export async function upPostgres(ctx: UpContext, bins: PostgresBinaries): Promis
     await pc?.close();
   }
 
-  await settleAll(
-    ctx.deadline,
-    standbys.map(async (n) => {
+  await settleAll(ctx.deadline, [
+    ...standbys.map(async (n) => {
       await cloneStandby(n, primary, run, ctx);
       await startServer(n, run, ctx.adminPassword, ctx);
     }),
-  );
-  await settleAll(ctx.deadline, subscribers.map((n) => subscribe(n, primary, ctx)));
+    ...subscribers.map((n) => subscribe(n, primary, ctx)),
+  ]);
   log.debug({ ms: Date.now() - t0 }, 'standbys and subscriptions started');
 
   await waitPostgresReplicas(primary, [...standbys, ...subscribers], ctx.adminPassword, ctx.deadline);

@@ -57,7 +57,7 @@ const CATALOGUE: { table: string; ddl: string; fill: string; drift: string[] }[]
   { table: 'ints', ddl: 'id INT PRIMARY KEY, a TINYINT, b BIGINT UNSIGNED, c MEDIUMINT', fill: 'seq, seq % 100, seq * 1000003, seq', drift: ['UPDATE cat.ints SET b = b + 1 WHERE id = 77'] },
   { table: 'decs', ddl: 'id INT PRIMARY KEY, d DECIMAL(14,4)', fill: 'seq, seq / 7', drift: ['UPDATE cat.decs SET d = d + 0.0001 WHERE id = 12'] },
   { table: 'floats', ddl: 'id INT PRIMARY KEY, f FLOAT, g DOUBLE', fill: 'seq, 1.0000001, seq / 3', drift: ['UPDATE cat.floats SET f = 1.0000002 WHERE id = 5'] },
-  { table: 'doubles', ddl: 'id INT PRIMARY KEY, g DOUBLE', fill: 'seq, 0.1 * seq', drift: ['UPDATE cat.doubles SET g = g + 1e-15 WHERE id = 250'] },
+  { table: 'doubles', ddl: 'id INT PRIMARY KEY, g DOUBLE', fill: 'seq, 0.1 * seq', drift: ['UPDATE cat.doubles SET g = 25.000000000000004 WHERE id = 250'] },
   { table: 'strs_case', ddl: 'id INT PRIMARY KEY, s VARCHAR(50) COLLATE utf8mb4_general_ci', fill: "seq, CONCAT('Name', seq)", drift: ["UPDATE cat.strs_case SET s = LOWER(s) WHERE id = 9"] },
   { table: 'strs_space', ddl: 'id INT PRIMARY KEY, s VARCHAR(50)', fill: "seq, CONCAT('v', seq)", drift: ["UPDATE cat.strs_space SET s = CONCAT(s, ' ') WHERE id = 31"] },
   { table: 'null_empty', ddl: 'id INT PRIMARY KEY, s VARCHAR(10) NULL', fill: "seq, IF(seq % 2, NULL, '')", drift: ["UPDATE cat.null_empty SET s = '' WHERE id = 3"] },
@@ -90,10 +90,10 @@ run('check on MariaDB (primary + 2 replicas, GTID, ROW)', () => {
     info = await sandboxUp({ dir: join(mkdtempSync(join(tmpdir(), 'sp-check-')), 'sb'), engine: 'mariadb', replicas: 2 });
     [primary, r1, r2] = info.nodes.map((n) => n.dsn) as [string, string, string];
     const ddl = ['CREATE DATABASE cat', 'CREATE TABLE cat.seq (seq INT PRIMARY KEY)'];
-    ddl.push('INSERT INTO cat.seq SELECT seq FROM seq_1_to_400');
+    ddl.push('INSERT INTO cat.seq SELECT seq FROM cat.seq_1_to_400');
     for (const c of CATALOGUE) ddl.push(`CREATE TABLE cat.${c.table} (${c.ddl})`, `INSERT INTO cat.${c.table} SELECT ${c.fill} FROM cat.seq`);
     ddl.push('CREATE TABLE cat.clean_big (id BIGINT PRIMARY KEY, a VARCHAR(40), b DOUBLE, c DATETIME)');
-    ddl.push("INSERT INTO cat.clean_big SELECT seq, MD5(seq), seq / 11, '2020-01-01' + INTERVAL seq MINUTE FROM seq_1_to_60000");
+    ddl.push("INSERT INTO cat.clean_big SELECT seq, MD5(seq), seq / 11, '2020-01-01' + INTERVAL seq MINUTE FROM cat.seq_1_to_60000");
     ddl.push('CREATE TABLE cat.clean_small (id INT PRIMARY KEY)', 'CREATE TABLE cat.clean_nokey (a INT, b TEXT)', "INSERT INTO cat.clean_nokey VALUES (1, 'x'), (1, 'x'), (NULL, NULL)");
     await exec(primary, ddl);
     await waitReplicas(info);

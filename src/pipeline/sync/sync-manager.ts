@@ -29,6 +29,9 @@ export interface SyncOptions {
   readonly signal?: AbortSignal;
 }
 
+/** How long a replica's threads may be seen stopped without an error before it counts as down. */
+const NOT_RUNNING_GRACE_MS = 5_000;
+
 interface ReplicaSlot {
   readonly node: ReplicaNode;
   sessions: Session[] | null;
@@ -176,24 +179,32 @@ export class SyncManager {
     if (synced.length === 0) throw new SyncpointError('connection', `no replica could be synchronized (${[...res.failed].map(([l, r]) => `${l}: ${r}`).join('; ')})`);
   }
 
-  /** Pause while a replica lags more than --max-lag; give up after lagWaitMs. */
+  /**
+   * Pause while a replica lags more than --max-lag; give up after lagWaitMs. A replica whose
+   * threads are not running gets a short grace (we may have just restarted them ourselves, and
+   * the IO thread takes a moment to reconnect); a replication error fails it at once.
+   */
   private async waitForLag(node: ReplicaNode): Promise<void> {
-    const deadline = Date.now() + this.o.lagWaitMs;
+    const started = Date.now();
     let said = false;
     for (;;) {
       const st = await node.engine!.replication.replicaStatus(node.control!);
       if (!st) throw new Error('is no longer a replica');
-      if (!st.applying || !st.receiving || st.lastError) {
-        throw new Error(`replication is not running${st.lastError ? `: ${st.lastError}` : st.paused ? ' (replay paused)' : ''}`);
+      if (st.lastError) throw new Error(`replication error: ${st.lastError}`);
+      const running = st.applying && st.receiving;
+      if (running && (st.lagSeconds === null || st.lagSeconds <= this.o.maxLagSeconds)) return;
+      if (!running && Date.now() - started > NOT_RUNNING_GRACE_MS) {
+        throw new Error(`replication is not running${st.paused ? ' (replay paused)' : ''}`);
       }
-      if (st.lagSeconds === null || st.lagSeconds <= this.o.maxLagSeconds) return;
-      if (Date.now() > deadline) throw new Error(`lagging ${st.lagSeconds}s behind (over --max-lag ${this.o.maxLagSeconds}s for ${Math.round(this.o.lagWaitMs / 1000)}s)`);
-      if (!said) {
+      if (running && Date.now() - started > this.o.lagWaitMs) {
+        throw new Error(`lagging ${st.lagSeconds}s behind (over --max-lag ${this.o.maxLagSeconds}s for ${Math.round(this.o.lagWaitMs / 1000)}s)`);
+      }
+      if (running && !said) {
         this.o.log.info({ replica: node.label, lag: st.lagSeconds }, 'replica lagging over --max-lag: pausing');
         said = true;
       }
       if (this.o.signal?.aborted) throw new SyncpointError('interrupted', 'interrupted');
-      await new Promise((r) => setTimeout(r, 500));
+      await new Promise((r) => setTimeout(r, running ? 500 : 100));
     }
   }
 
