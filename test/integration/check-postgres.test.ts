@@ -1,0 +1,104 @@
+/**
+ * check and counts on a real PostgreSQL primary + 1 physical standby + 1 logical subscriber:
+ * a drift catalogue written on the subscriber (one kind of drift per table); the standby and
+ * clean tables report ok.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { check, counts } from '../../src/api/check.js';
+import type { CheckResult } from '../../src/pipeline/report/check-result.js';
+import { execOnNode, sandboxDown, sandboxUp, waitForReplicas, type SandboxInfo } from '../../src/sandbox/index.js';
+
+const CATALOGUE: { table: string; ddl: string; fill: string; drift: string[] }[] = [
+  { table: 'nums', ddl: 'id int PRIMARY KEY, n numeric(14,4), i8 bigint', fill: 'g, g / 7.0, g * 1000003', drift: ['UPDATE cat.nums SET n = n + 0.0001 WHERE id = 12'] },
+  { table: 'numscale', ddl: 'id int PRIMARY KEY, n numeric', fill: 'g, 1.5', drift: ['UPDATE cat.numscale SET n = 1.50 WHERE id = 3'] },
+  { table: 'floats', ddl: 'id int PRIMARY KEY, r real, d double precision', fill: 'g, 1.0000001, g / 3.0', drift: ['UPDATE cat.floats SET d = 25.000000000000004 WHERE id = 75'] },
+  { table: 'reals', ddl: 'id int PRIMARY KEY, r real', fill: 'g, 1.0000001', drift: ['UPDATE cat.reals SET r = 1.0000002 WHERE id = 5'] },
+  { table: 'texts', ddl: 'id int PRIMARY KEY, t text', fill: "g, 'v' || g", drift: ["UPDATE cat.texts SET t = t || ' ' WHERE id = 31"] },
+  { table: 'case_text', ddl: 'id int PRIMARY KEY, t varchar(40)', fill: "g, 'Name' || g", drift: ['UPDATE cat.case_text SET t = lower(t) WHERE id = 9'] },
+  { table: 'null_empty', ddl: 'id int PRIMARY KEY, t text', fill: "g, CASE WHEN g % 2 = 1 THEN NULL ELSE '' END", drift: ["UPDATE cat.null_empty SET t = '' WHERE id = 3"] },
+  { table: 'null_word', ddl: 'id int PRIMARY KEY, t text', fill: 'g, NULL', drift: ["UPDATE cat.null_word SET t = 'NULL' WHERE id = 4"] },
+  { table: 'bytes', ddl: 'id int PRIMARY KEY, b bytea', fill: "g, decode(md5(g::text), 'hex')", drift: ["UPDATE cat.bytes SET b = b || '\\x00'::bytea WHERE id = 66"] },
+  { table: 'stamps', ddl: 'id int PRIMARY KEY, ts timestamptz, t timestamp, d date', fill: "g, '2024-01-01 10:00:00.123456+00'::timestamptz + g * interval '1 second', '2024-01-01'::timestamp + g * interval '1 minute', '2024-01-01'::date + g", drift: ["UPDATE cat.stamps SET ts = ts + interval '1 microsecond' WHERE id = 99"] },
+  { table: 'jsons', ddl: 'id int PRIMARY KEY, j jsonb', fill: "g, jsonb_build_object('k', g, 'tags', jsonb_build_array('a', 'b'))", drift: ["UPDATE cat.jsons SET j = jsonb_set(j, '{k}', '0') WHERE id = 10"] },
+  { table: 'arrays', ddl: 'id int PRIMARY KEY, a int[], s text[]', fill: "g, ARRAY[g, g + 1], ARRAY['x', NULL]", drift: ["UPDATE cat.arrays SET s = ARRAY['x', 'NULL'] WHERE id = 20"] },
+  { table: 'uuids', ddl: 'id int PRIMARY KEY, u uuid', fill: 'g, md5(g::text)::uuid', drift: ["UPDATE cat.uuids SET u = md5('x')::uuid WHERE id = 30"] },
+  { table: 'missing_row', ddl: 'id int PRIMARY KEY, v int', fill: 'g, g', drift: ['DELETE FROM cat.missing_row WHERE id = 123'] },
+  { table: 'extra_row', ddl: 'id int PRIMARY KEY, v int', fill: 'g, g', drift: ['INSERT INTO cat.extra_row VALUES (100000, 1)'] },
+  { table: 'nokey', ddl: 'v int, w text', fill: "g % 50, 'w' || (g % 7)", drift: ["UPDATE cat.nokey SET w = 'changed' WHERE ctid = (SELECT ctid FROM cat.nokey WHERE v = 3 LIMIT 1)"] },
+  { table: 'composite', ddl: 'a int, b text, v int, PRIMARY KEY (a, b)', fill: "g % 20, 'k' || g, g", drift: ["UPDATE cat.composite SET v = -1 WHERE a = 5 AND b = 'k105'"] },
+  { table: 'missing_table', ddl: 'id int PRIMARY KEY', fill: 'g', drift: ['DROP TABLE cat.missing_table'] },
+];
+
+const entry = (r: CheckResult, table: string, replica: string) => r.tables.find((t) => t.table === table && t.replica === replica);
+
+describe('check on PostgreSQL (primary + physical standby + logical subscriber)', () => {
+  let info: SandboxInfo;
+  let parent: string;
+  const label = (name: string) => `127.0.0.1:${info.nodes.find((n) => n.name === name)!.port}`;
+  const dsns = () => ({ primary: info.nodes[0]!.dsn, replicas: info.nodes.slice(1).map((n) => n.dsn) });
+
+  beforeAll(async () => {
+    parent = mkdtempSync(join(tmpdir(), 'sp-checkpg-'));
+    info = await sandboxUp({ dir: join(parent, 'sb'), engine: 'postgres', replicas: 1, logical: 1 });
+    const ddl = ['CREATE SCHEMA cat'];
+    for (const c of CATALOGUE) ddl.push(`CREATE TABLE cat.${c.table} (${c.ddl})`);
+    ddl.push('CREATE TABLE cat.clean_big (id bigint PRIMARY KEY, a text, b double precision)');
+    ddl.push('CREATE TABLE cat.nokey_clean (a int, b text)');
+    ddl.push('ALTER TABLE cat.nokey REPLICA IDENTITY FULL', 'ALTER TABLE cat.nokey_clean REPLICA IDENTITY FULL');
+    // Logical replication carries rows, not DDL: the subscriber gets the tables first.
+    await execOnNode(info, 'subscriber1', ddl);
+    const sub = info.nodes.find((n) => n.role === 'subscriber')!;
+    await execOnNode(info, 'primary', [
+      ...ddl,
+      ...CATALOGUE.map((c) => `INSERT INTO cat.${c.table} SELECT ${c.fill} FROM generate_series(1, 400) g`),
+      'INSERT INTO cat.clean_big SELECT g, md5(g::text), g / 11.0 FROM generate_series(1, 60000) g',
+      "INSERT INTO cat.nokey_clean VALUES (1, 'x'), (1, 'x'), (NULL, NULL)",
+    ]);
+    await execOnNode(info, 'subscriber1', [`ALTER SUBSCRIPTION ${sub.replicationName} REFRESH PUBLICATION`]);
+    for (let i = 0; i < 300; i++) {
+      const [r] = await execOnNode(info, 'subscriber1', ["SELECT count(*)::int AS n FROM pg_subscription_rel WHERE srsubstate <> 'r'"]);
+      if (r!.rows[0]!['n'] === 0) break;
+      await new Promise((res) => setTimeout(res, 200));
+    }
+    await waitForReplicas(info);
+    for (const c of CATALOGUE) await execOnNode(info, 'subscriber1', c.drift);
+  });
+
+  afterAll(async () => {
+    if (info) await sandboxDown({ dir: info.dir });
+    if (parent) rmSync(parent, { recursive: true, force: true });
+  });
+
+  it('finds every drift on the subscriber, on the right table, and nothing on the standby or clean tables', async () => {
+    const res = await check({ ...dsns(), filter: { databases: ['cat'] } });
+    const sub = label('subscriber1');
+    const standby = label('standby1');
+    expect(res.verdict).toBe('drift');
+    for (const c of CATALOGUE) {
+      expect(entry(res, `cat.${c.table}`, sub)?.status, `${c.table} on the subscriber`).toBe('drift');
+      expect(entry(res, `cat.${c.table}`, standby)?.status, `${c.table} on the standby`).toBe('ok');
+    }
+    expect(entry(res, 'cat.missing_table', sub)?.reason).toMatch(/missing on replica/);
+    expect(entry(res, 'cat.missing_row', sub)).toMatchObject({ primaryRows: 400, replicaRows: 399, driftChunks: 1 });
+    for (const t of ['cat.clean_big', 'cat.nokey_clean']) for (const l of [sub, standby]) expect(entry(res, t, l)?.status, `${t} on ${l}`).toBe('ok');
+    expect(entry(res, 'cat.clean_big', standby)!.chunks).toBeGreaterThan(1);
+    expect(res.sync.method).toBe('primary-lock');
+  });
+
+  it('counts finds the row-count drifts only', async () => {
+    const res = await counts({ ...dsns(), filter: { tables: ['cat.missing_row', 'cat.extra_row', 'cat.nums'] } });
+    const sub = label('subscriber1');
+    expect(entry(res, 'cat.missing_row', sub)).toMatchObject({ status: 'drift', primaryRows: 400, replicaRows: 399 });
+    expect(entry(res, 'cat.extra_row', sub)).toMatchObject({ status: 'drift', primaryRows: 400, replicaRows: 401 });
+    expect(entry(res, 'cat.nums', sub)?.status).toBe('ok');
+  });
+
+  it('a clean scope is consistent on both kinds of replica', async () => {
+    const res = await check({ ...dsns(), filter: { tables: ['cat.clean_big', 'cat.nokey_clean'] } });
+    expect(res.verdict).toBe('consistent');
+    expect(res.tables).toHaveLength(4);
+  });
+});
