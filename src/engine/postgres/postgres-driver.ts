@@ -139,6 +139,7 @@ async function connectOnce(spec: ConnectionSpec, opts: ConnectOptions, ssl: pg.C
 export async function openSession(spec: ConnectionSpec, opts: ConnectOptions, onClose: (s: PgSession) => void): Promise<PgSession> {
   const server: ServerRef = { host: spec.host, port: spec.port, label: spec.label };
   const plan = tlsPlan(spec);
+  const started = Date.now();
   let client: pg.Client;
   try {
     try {
@@ -148,6 +149,10 @@ export async function openSession(spec: ConnectionSpec, opts: ConnectOptions, on
       client = await connectOnce(spec, opts, false);
     }
   } catch (err) {
+    // pg reports its own connect timeout as "Connection terminated unexpectedly": say what happened.
+    if (Date.now() - started >= opts.connectTimeoutMs * 0.9 && /terminated|timeout/i.test((err as Error)?.message ?? '')) {
+      throw new SyncpointError('connection', `connection timed out after ${opts.connectTimeoutMs} ms`, spec.label, { cause: err });
+    }
     throw toSyncpointError(err, spec.label);
   }
   try {
