@@ -54,6 +54,8 @@ export function sessionSetupSql(opts: Pick<ConnectOptions, 'lockWaitMs'>): strin
 
 export class PgSession implements Session {
   private isClosed = false;
+  /** Why the connection went away while idle, said on the next query. */
+  private lostWith: unknown = null;
 
   constructor(
     private readonly client: pg.Client,
@@ -62,8 +64,9 @@ export class PgSession implements Session {
     private readonly onClose: (s: PgSession) => void,
   ) {
     // An idle client that loses its server emits 'error'; without a listener node would crash.
-    client.on('error', () => {
+    client.on('error', (err) => {
       this.isClosed = true;
+      this.lostWith ??= err;
     });
     client.on('end', () => {
       this.isClosed = true;
@@ -80,7 +83,10 @@ export class PgSession implements Session {
 
   /** query() with what the statement needs named in a privilege error. */
   async run(q: Sql | string, ctx: ErrorContext = {}): Promise<Row[]> {
-    if (this.isClosed) throw new SyncpointError('connection', 'connection is closed', this.server.label);
+    if (this.isClosed) {
+      if (this.lostWith) throw toSyncpointError(this.lostWith, this.server.label, ctx);
+      throw new SyncpointError('connection', 'connection is closed', this.server.label);
+    }
     try {
       // Without parameters the simple protocol is used, which also runs several statements at once.
       const res: unknown = typeof q === 'string' || q.params.length === 0

@@ -40,7 +40,8 @@ function describe(err: unknown, kind: ErrorKind, ctx: ErrorContext): string {
   if (code === '28P01' || code === '28000') return `authentication failed: ${first}${sqlstate}`;
   if (code === '55P03') return `lock wait timed out: ${first}${sqlstate}`;
   if (kind === 'connection' && !sqlstate) return `connection failed: ${first}${code && !first.includes(code) ? ` (${code})` : ''}`;
-  if (kind === 'config' && !sqlstate && !code.startsWith('E')) return `TLS: ${first}`;
+  // Without a SQLSTATE, only TLS refusals and certificate failures classify as configuration.
+  if (kind === 'config' && !sqlstate) return `TLS: ${first}`;
   return `${first}${sqlstate}`;
 }
 

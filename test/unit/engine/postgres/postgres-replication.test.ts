@@ -1,0 +1,285 @@
+import { describe, expect, it } from 'vitest';
+import type { Session } from '../../../../src/engine/engine.js';
+import { formatPosition, parsePgLsn } from '../../../../src/engine/position.js';
+import {
+  createPostgresReplication,
+  mapDiscovered,
+  mapLogicalStatus,
+  mapPhysicalStatus,
+  mapSubscriptionRow,
+  parseConninfoHostPort,
+  subscriptionApplied,
+  subscriptionsSql,
+  type SubscriptionRow,
+} from '../../../../src/engine/postgres/postgres-replication.js';
+import { DEFAULT_WAL_GEOMETRY } from '../../../../src/engine/postgres/postgres-lsn.js';
+import type { Row, Sql, TableInfo } from '../../../../src/engine/types.js';
+import { SyncpointError } from '../../../../src/errors.js';
+
+const lsn = (text: string) => (parsePgLsn(text) as { lsn: bigint }).lsn;
+
+/** A session that answers from a script and remembers what it was asked. */
+function fakeSession(answer: (sql: string) => Row[]): Session & { log: string[] } {
+  const log: string[] = [];
+  return {
+    server: { host: 'h', port: 1, label: 'h:1' },
+    connectionId: 1,
+    closed: false,
+    log,
+    async query(q: Sql | string) {
+      const sql = typeof q === 'string' ? q : q.sql;
+      log.push(sql);
+      return answer(sql);
+    },
+    async close() {},
+  };
+}
+
+const probe = createPostgresReplication({ versionNum: 150006, wal: DEFAULT_WAL_GEOMETRY });
+
+// Captured from PostgreSQL 15.20 (a streaming standby, as superuser).
+const standbyRow: Row = {
+  paused: false,
+  replay_lsn: '0/58AA1A8',
+  receive_lsn: '0/58AA1A8',
+  lag_seconds: '0',
+  receiver_pid: 12722,
+  receiver_status: 'streaming',
+  sender_host: '127.0.0.1',
+  sender_port: 25410,
+  conninfo: 'user=postgres passfile=/var/lib/postgresql/.pgpass dbname=replication host=127.0.0.1 port=25410 application_name=standby1',
+};
+
+describe('physical standby status', () => {
+  it('maps a streaming standby', () => {
+    const st = mapPhysicalStatus(standbyRow);
+    expect(st).toMatchObject({ kind: 'physical', receiving: true, applying: true, paused: false, lastError: null, lagSeconds: 0, sourceHost: '127.0.0.1', sourcePort: 25410, subscriptions: [] });
+    expect(formatPosition(st.executed!)).toBe('0/58AA1A8');
+  });
+
+  it('reports a paused replay as not applying', () => {
+    expect(mapPhysicalStatus({ ...standbyRow, paused: true })).toMatchObject({ applying: false, paused: true });
+  });
+
+  it('says so when no WAL receiver runs (archive-only or broken primary_conninfo)', () => {
+    const st = mapPhysicalStatus({ ...standbyRow, receiver_pid: null, receiver_status: null, sender_host: null, sender_port: null, conninfo: null });
+    expect(st.receiving).toBe(false);
+    expect(st.lastError).toMatch(/no WAL receiver/);
+  });
+
+  it('without pg_read_all_stats only the receiver pid is visible: still receiving, source unknown', () => {
+    const st = mapPhysicalStatus({ ...standbyRow, receiver_status: null, sender_host: null, sender_port: null, conninfo: null });
+    expect(st).toMatchObject({ receiving: true, sourceHost: null, sourcePort: null });
+  });
+
+  it('never reports negative lag (clock skew)', () => {
+    expect(mapPhysicalStatus({ ...standbyRow, lag_seconds: '-2.5' }).lagSeconds).toBe(0);
+    expect(mapPhysicalStatus({ ...standbyRow, lag_seconds: '3.25' }).lagSeconds).toBe(3.25);
+  });
+});
+
+// Captured from PostgreSQL 15.20 (a subscriber, as superuser).
+const subRow: Row = { subid: '16416', name: 'sub', enabled: true, pid: 21688, received_lsn: '0/58AA1A8', latest_end_lsn: '0/58AA1A8', apply_errors: '0', sync_errors: '0', worker_state: 'idle' };
+
+describe('logical subscriber status', () => {
+  it('maps a running subscription', () => {
+    const st = mapLogicalStatus([mapSubscriptionRow(subRow)], { host: '127.0.0.1', port: 25410 })!;
+    expect(st).toMatchObject({ kind: 'logical', receiving: true, applying: true, lastError: null, lagSeconds: null, paused: false, subscriptions: ['sub'], sourcePort: 25410 });
+    expect(formatPosition(st.executed!)).toBe('0/58AA1A8');
+  });
+
+  it('is not a replica without subscriptions in this database', () => {
+    expect(mapLogicalStatus([], { host: null, port: null })).toBeNull();
+  });
+
+  it('reports a stopped worker with its error counts, and a disabled subscription', () => {
+    const down = mapSubscriptionRow({ ...subRow, pid: null, received_lsn: null, latest_end_lsn: null, apply_errors: '3' });
+    const off = mapSubscriptionRow({ ...subRow, name: 'sub2', enabled: false, pid: null });
+    const st = mapLogicalStatus([down, off], { host: null, port: null })!;
+    expect(st.receiving).toBe(false);
+    expect(st.applying).toBe(false);
+    expect(st.executed).toBeNull();
+    expect(st.lastError).toBe('subscription "sub": apply worker not running (3 apply and 0 table sync error(s) since statistics reset; see the subscriber\'s server log); subscription "sub2" is disabled');
+  });
+
+  it('ignores old error counts while the worker runs (they only reset by hand)', () => {
+    expect(mapLogicalStatus([mapSubscriptionRow({ ...subRow, apply_errors: '7' })], { host: null, port: null })!.lastError).toBeNull();
+  });
+
+  it('executed is the least position over the enabled subscriptions', () => {
+    const a = mapSubscriptionRow(subRow);
+    const b = mapSubscriptionRow({ ...subRow, name: 'b', latest_end_lsn: '0/100' });
+    expect(formatPosition(mapLogicalStatus([a, b], { host: null, port: null })!.executed!)).toBe('0/100');
+  });
+
+  it('counts only the leader apply worker from PostgreSQL 16 on, and error counts from 15 on', () => {
+    expect(subscriptionsSql(130000)).not.toContain('pg_stat_subscription_stats');
+    expect(subscriptionsSql(150000)).toContain('pg_stat_subscription_stats');
+    expect(subscriptionsSql(150000)).not.toContain('leader_pid');
+    expect(subscriptionsSql(160000)).toContain('st.leader_pid IS NULL');
+    expect(subscriptionsSql(150000)).not.toContain('subconninfo');
+  });
+});
+
+describe('has a subscription applied up to L?', () => {
+  const L = lsn('0/5000');
+  const sub = (over: Partial<SubscriptionRow>): SubscriptionRow => ({ name: 's', enabled: true, pid: 1, received: null, latestEnd: null, applyErrors: null, syncErrors: null, workerState: 'idle', ...over });
+
+  it('yes once a keepalive at or past L was processed (idle primary: WAL past the last published commit)', () => {
+    expect(subscriptionApplied(sub({ received: L, latestEnd: L }), L, { sawReceivedAtTarget: false })).toBe(true);
+    expect(subscriptionApplied(sub({ received: L + 8n, latestEnd: L + 8n }), L, { sawReceivedAtTarget: false })).toBe(true);
+  });
+
+  it('yes when the worker already received a message past L (busy primary)', () => {
+    expect(subscriptionApplied(sub({ received: L + 1n, latestEnd: L - 100n, workerState: 'active' }), L, { sawReceivedAtTarget: false })).toBe(true);
+  });
+
+  it('no while behind', () => {
+    expect(subscriptionApplied(sub({ received: L - 1n, latestEnd: L - 1n }), L, { sawReceivedAtTarget: false })).toBe(false);
+  });
+
+  it('a commit ending exactly at L counts only after a later poll sees the worker idle', () => {
+    const w = { sawReceivedAtTarget: false };
+    // first sight: the commit may still be applying, even if the state read says idle
+    expect(subscriptionApplied(sub({ received: L, latestEnd: L - 50n, workerState: 'idle' }), L, w)).toBe(false);
+    expect(subscriptionApplied(sub({ received: L, latestEnd: L - 50n, workerState: 'active' }), L, w)).toBe(false);
+    expect(subscriptionApplied(sub({ received: L, latestEnd: L - 50n, workerState: 'idle' }), L, w)).toBe(true);
+  });
+
+  it('the state is not enough when this role cannot see it (null): wait for the keepalive', () => {
+    const w = { sawReceivedAtTarget: false };
+    expect(subscriptionApplied(sub({ received: L, latestEnd: L - 50n, workerState: null }), L, w)).toBe(false);
+    expect(subscriptionApplied(sub({ received: L, latestEnd: L - 50n, workerState: null }), L, w)).toBe(false);
+  });
+
+  it('no while the worker is down, and a restarted worker starts over', () => {
+    const w = { sawReceivedAtTarget: false };
+    expect(subscriptionApplied(sub({ received: L, latestEnd: L - 50n, workerState: 'active' }), L, w)).toBe(false);
+    expect(subscriptionApplied(sub({ pid: null, received: null, latestEnd: null }), L, w)).toBe(false);
+    expect(subscriptionApplied(sub({ received: L, latestEnd: L - 50n, workerState: 'idle' }), L, w)).toBe(false);
+  });
+});
+
+describe('discovery', () => {
+  // Captured from PostgreSQL 15.20 with one standby and one subscription.
+  const rows: Row[] = [
+    { pid: 12723, application_name: 'standby1', addr: '127.0.0.1', client_hostname: null, client_port: 38238, state: 'streaming', slot_type: null },
+    { pid: 21689, application_name: 'sub', addr: '127.0.0.1', client_hostname: null, client_port: 33826, state: 'streaming', slot_type: 'logical' },
+    { pid: 3, application_name: 'pg_basebackup', addr: '10.0.0.9', client_hostname: null, client_port: 1, state: 'backup', slot_type: null },
+  ];
+
+  it('finds hosts but never a port, and says how to name them', () => {
+    const found = mapDiscovered(rows);
+    expect(found).toHaveLength(2);
+    expect(found[0]).toMatchObject({ host: '127.0.0.1', port: null, via: 'pg_stat_replication (standby "standby1")' });
+    expect(found[0]!.problem).toMatch(/does not report the port.*--replica postgres:\/\/USER@127\.0\.0\.1:PORT$/);
+    expect(found[1]!.via).toBe('pg_stat_replication (logical subscriber "sub")');
+    expect(found[1]!.problem).toMatch(/127\.0\.0\.1:PORT\/DBNAME/);
+  });
+
+  it('says why when the address is hidden', () => {
+    const found = mapDiscovered([{ ...rows[0]!, addr: null }]);
+    expect(found[0]!.problem).toMatch(/not shown.*pg_read_all_stats/);
+  });
+});
+
+describe('conninfo', () => {
+  it('reads host and port from keyword=value and URI forms, never more', () => {
+    expect(parseConninfoHostPort("host=db1 port=5433 password='x y' user=rep")).toEqual({ host: 'db1', port: 5433 });
+    expect(parseConninfoHostPort('host=a,b port=5433,5434')).toEqual({ host: 'a', port: 5433 });
+    expect(parseConninfoHostPort('postgresql://rep:pw@[::1]:6000/app')).toEqual({ host: '::1', port: 6000 });
+    expect(parseConninfoHostPort('dbname=app')).toEqual({ host: null, port: null });
+    expect(parseConninfoHostPort(null)).toEqual({ host: null, port: null });
+  });
+});
+
+describe('sync primitives', () => {
+  const table = { schema: 'app', name: 'acct' } as TableInfo;
+
+  it('locks in SHARE MODE inside REPEATABLE READ, then fixes the snapshot and reads the LSN in one statement', async () => {
+    const s = fakeSession(() => [{ lsn: '0/4000028' }]);
+    const pos = await probe.lockTablesForSync(s, [table, table], 750);
+    expect(s.log).toEqual([
+      `BEGIN ISOLATION LEVEL REPEATABLE READ; SET LOCAL lock_timeout = '750ms'; LOCK TABLE "app"."acct" IN SHARE MODE; SELECT pg_catalog.pg_current_wal_insert_lsn()::text AS lsn`,
+    ]);
+    // The insert position after a segment header is moved back to the boundary a replica reaches.
+    expect(formatPosition(pos)).toBe('0/4000000');
+  });
+
+  it('imports a snapshot into a read-only REPEATABLE READ transaction and rejects malformed ids', async () => {
+    const s = fakeSession(() => []);
+    await probe.importSnapshot(s, '00000003-0000001B-1');
+    expect(s.log).toEqual(["BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT '00000003-0000001B-1'"]);
+    await expect(probe.importSnapshot(s, "1'; DROP TABLE x; --")).rejects.toThrow(/malformed snapshot id/);
+  });
+
+  it('begins a snapshot with a statement that fixes it, and reports no position', async () => {
+    const s = fakeSession(() => [{ snapshot: '1:1:' }]);
+    expect(await probe.beginSnapshot(s)).toBeNull();
+    expect(s.log[0]).toMatch(/^BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT /);
+  });
+
+  it('refuses the replica-until primitives as a usage error', async () => {
+    const s = fakeSession(() => []);
+    for (const f of [() => probe.stopApply(s), () => probe.startApplyUntil(s, { kind: 'pg-lsn', lsn: 1n }), () => probe.waitApplyStopped(s, 1)]) {
+      await expect(f()).rejects.toMatchObject({ kind: 'usage' });
+    }
+  });
+
+  it('resumes a paused standby on startApply, and touches nothing on a primary', async () => {
+    const paused = fakeSession((sql) => (sql.includes('pg_is_in_recovery') ? [{ standby: true }] : sql.includes('paused') ? [{ paused: true }] : []));
+    await probe.startApply(paused);
+    expect(paused.log.at(-1)).toBe('SELECT pg_catalog.pg_wal_replay_resume()');
+    const primary = fakeSession(() => [{ standby: false }]);
+    await probe.startApply(primary);
+    expect(primary.log).toHaveLength(1);
+  });
+});
+
+describe('waitApplied', () => {
+  const target = { kind: 'pg-lsn', lsn: lsn('0/5000') } as const;
+
+  it('physical: polls replay until it reaches the position', async () => {
+    const replays = ['0/4000', '0/4FFF', '0/5000'];
+    const s = fakeSession((sql) => (sql.includes('pg_is_in_recovery') ? [{ standby: true }] : [{ lsn: replays.shift() ?? '0/5000', paused: false }]));
+    expect(await probe.waitApplied(s, target, 2000)).toBe(true);
+    expect(replays).toHaveLength(0);
+  });
+
+  it('physical: gives up at once on a paused replay (the tool never resumes it here)', async () => {
+    const s = fakeSession((sql) => (sql.includes('pg_is_in_recovery') ? [{ standby: true }] : [{ lsn: '0/4000', paused: true }]));
+    const started = Date.now();
+    expect(await probe.waitApplied(s, target, 5000)).toBe(false);
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  it('physical: false when the time is up', async () => {
+    const s = fakeSession((sql) => (sql.includes('pg_is_in_recovery') ? [{ standby: true }] : [{ lsn: '0/4000', paused: false }]));
+    expect(await probe.waitApplied(s, target, 30)).toBe(false);
+  });
+
+  it('logical: true once every enabled subscription has applied the position', async () => {
+    let polls = 0;
+    const s = fakeSession((sql) => {
+      if (sql.includes('pg_is_in_recovery')) return [{ standby: false }];
+      polls++;
+      return [
+        { ...subRow, name: 'a', received_lsn: '0/5000', latest_end_lsn: '0/5000' },
+        { ...subRow, name: 'b', received_lsn: polls < 3 ? '0/4000' : '0/5000', latest_end_lsn: polls < 3 ? '0/4000' : '0/5000' },
+        { ...subRow, name: 'off', enabled: false, pid: null, received_lsn: null, latest_end_lsn: null },
+      ];
+    });
+    expect(await probe.waitApplied(s, target, 2000)).toBe(true);
+    expect(polls).toBe(3);
+  });
+
+  it('logical: a server that is neither standby nor subscriber is a configuration error', async () => {
+    const s = fakeSession((sql) => (sql.includes('pg_is_in_recovery') ? [{ standby: false }] : []));
+    await expect(probe.waitApplied(s, target, 100)).rejects.toBeInstanceOf(SyncpointError);
+  });
+
+  it('refuses positions of another kind', async () => {
+    const s = fakeSession(() => [{ standby: true }]);
+    await expect(probe.waitApplied(s, { kind: 'binlog-file-pos', file: 'b.1', pos: 4n }, 10)).rejects.toMatchObject({ kind: 'usage' });
+  });
+});
