@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execOnNode, sandboxDown, sandboxUp, waitForReplicas, type SandboxInfo } from '../../src/sandbox/index.js';
 import type { SandboxEngine } from '../../src/sandbox/types.js';
 import { ENGINES } from '../support/topology.js';
+import { createTablesEverywhere } from '../support/pg-tables.js';
 
 const BIN = fileURLToPath(new URL('../../bin/syncpoint', import.meta.url));
 
@@ -44,16 +45,7 @@ for (const engine of ENGINES as SandboxEngine[]) {
       if (engine === 'mariadb') {
         await execOnNode(info, 'primary', ['CREATE DATABASE big', 'CREATE TABLE big.t (id INT PRIMARY KEY, a VARCHAR(64))', 'INSERT INTO big.t SELECT seq, MD5(seq) FROM big.seq_1_to_400000'], { binlog: true });
       } else {
-        const ddl = ['CREATE SCHEMA big', 'CREATE TABLE big.t (id int PRIMARY KEY, a text)'];
-        await execOnNode(info, 'subscriber1', ddl);
-        await execOnNode(info, 'primary', [...ddl, 'INSERT INTO big.t SELECT g, md5(g::text) FROM generate_series(1, 400000) g']);
-        const sub = info.nodes.find((n) => n.role === 'subscriber')!;
-        await execOnNode(info, 'subscriber1', [`ALTER SUBSCRIPTION ${sub.replicationName} REFRESH PUBLICATION`]);
-        for (let i = 0; i < 300; i++) {
-          const [r] = await execOnNode(info, 'subscriber1', ["SELECT count(*)::int AS n FROM pg_subscription_rel WHERE srsubstate <> 'r'"]);
-          if (r!.rows[0]!['n'] === 0) break;
-          await new Promise((res) => setTimeout(res, 200));
-        }
+        await createTablesEverywhere(info, ['CREATE SCHEMA big', 'CREATE TABLE big.t (id int PRIMARY KEY, a text)'], ['INSERT INTO big.t SELECT g, md5(g::text) FROM generate_series(1, 400000) g']);
       }
       await waitForReplicas(info);
     });

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { check, counts } from '../../src/api/check.js';
 import type { CheckResult } from '../../src/pipeline/report/check-result.js';
-import { execOnNode, sandboxDown, sandboxUp, waitForReplicas, type SandboxInfo } from '../../src/sandbox/index.js';
+import { execOnNode, sandboxDown, sandboxUp, type SandboxInfo } from '../../src/sandbox/index.js';
+import { createTablesEverywhere } from '../support/pg-tables.js';
 
 const CATALOGUE: { table: string; ddl: string; fill: string; drift: string[] }[] = [
   { table: 'nums', ddl: 'id int PRIMARY KEY, n numeric(14,4), i8 bigint', fill: 'g, g / 7.0, g * 1000003', drift: ['UPDATE cat.nums SET n = n + 0.0001 WHERE id = 12'] },
@@ -48,22 +49,11 @@ describe('check on PostgreSQL (primary + physical standby + logical subscriber)'
     ddl.push('CREATE TABLE cat.clean_big (id bigint PRIMARY KEY, a text, b double precision)');
     ddl.push('CREATE TABLE cat.nokey_clean (a int, b text)');
     ddl.push('ALTER TABLE cat.nokey REPLICA IDENTITY FULL', 'ALTER TABLE cat.nokey_clean REPLICA IDENTITY FULL');
-    // Logical replication carries rows, not DDL: the subscriber gets the tables first.
-    await execOnNode(info, 'subscriber1', ddl);
-    const sub = info.nodes.find((n) => n.role === 'subscriber')!;
-    await execOnNode(info, 'primary', [
-      ...ddl,
+    await createTablesEverywhere(info, ddl, [
       ...CATALOGUE.map((c) => `INSERT INTO cat.${c.table} SELECT ${c.fill} FROM generate_series(1, 400) g`),
       'INSERT INTO cat.clean_big SELECT g, md5(g::text), g / 11.0 FROM generate_series(1, 60000) g',
       "INSERT INTO cat.nokey_clean VALUES (1, 'x'), (1, 'x'), (NULL, NULL)",
     ]);
-    await execOnNode(info, 'subscriber1', [`ALTER SUBSCRIPTION ${sub.replicationName} REFRESH PUBLICATION`]);
-    for (let i = 0; i < 300; i++) {
-      const [r] = await execOnNode(info, 'subscriber1', ["SELECT count(*)::int AS n FROM pg_subscription_rel WHERE srsubstate <> 'r'"]);
-      if (r!.rows[0]!['n'] === 0) break;
-      await new Promise((res) => setTimeout(res, 200));
-    }
-    await waitForReplicas(info);
     for (const c of CATALOGUE) await execOnNode(info, 'subscriber1', c.drift);
   });
 

@@ -1,0 +1,234 @@
+import { describe, expect, it } from 'vitest';
+import { boundaryCodec, checksumField, columnKind } from '../../../../src/engine/mysql-family/mysql-family-column-kinds.js';
+import {
+  chunkChecksum,
+  chunkPredicate,
+  EMPTY_DIGEST,
+  indexForKey,
+  mysqlFamilySql,
+  nextBoundary,
+  parseBoundary,
+  parseChecksum,
+  parseCount,
+  qualifiedName,
+  quoteIdent,
+  rowCount,
+  rowString,
+} from '../../../../src/engine/mysql-family/mysql-family-sql.js';
+import { col, table } from './fixtures.js';
+
+const text = (name: string, type = 'varchar(20)') => col(name, type, { charset: 'utf8mb4', collation: 'utf8mb4_unicode_ci' });
+
+describe('identifier quoting', () => {
+  it('doubles backticks and keeps any other character', () => {
+    expect(quoteIdent('plain')).toBe('`plain`');
+    expect(quoteIdent('we`ird')).toBe('`we``ird`');
+    expect(quoteIdent('a.b c')).toBe('`a.b c`');
+    expect(quoteIdent('ünï 表')).toBe('`ünï 表`');
+    expect(quoteIdent('``')).toBe('``````');
+  });
+  it('qualifies schema and table separately', () => {
+    expect(qualifiedName({ schema: 'my.db', name: 't`1' })).toBe('`my.db`.`t``1`');
+  });
+});
+
+describe('chunk predicates', () => {
+  const a = col('a', 'int(11)');
+  const b = text('b');
+  const c = col('c', 'bigint(20) unsigned');
+  it('single column: lower < key <= upper with bound parameters', () => {
+    expect(chunkPredicate([a], { lower: [5], upper: [10] })).toEqual({
+      sql: '`a` > CAST(? AS SIGNED) AND `a` <= CAST(? AS SIGNED)',
+      params: [5, 10],
+    });
+  });
+  it('open bounds', () => {
+    expect(chunkPredicate([a], { lower: null, upper: [10] }).sql).toBe('`a` <= CAST(? AS SIGNED)');
+    expect(chunkPredicate([a], { lower: [5], upper: null }).sql).toBe('`a` > CAST(? AS SIGNED)');
+    expect(chunkPredicate([a], { lower: null, upper: null })).toEqual({ sql: '', params: [] });
+  });
+  it('composite keys expand like pt-table-checksum, not as row constructors', () => {
+    const p = chunkPredicate([a, b, c], { lower: [1, '78', '9'], upper: null });
+    expect(p.sql).toBe(
+      '(`a` > CAST(? AS SIGNED) OR ' +
+        '(`a` = CAST(? AS SIGNED) AND `b` > CONVERT(UNHEX(?) USING utf8mb4) COLLATE utf8mb4_unicode_ci) OR ' +
+        '(`a` = CAST(? AS SIGNED) AND `b` = CONVERT(UNHEX(?) USING utf8mb4) COLLATE utf8mb4_unicode_ci AND `c` > CAST(? AS UNSIGNED)))',
+    );
+    expect(p.params).toEqual([1, 1, '78', 1, '78', '9']);
+    expect(p.sql).not.toMatch(/\(`a`, `b`/);
+  });
+  it('composite upper bound is inclusive only on the last column', () => {
+    const p = chunkPredicate([a, c], { lower: null, upper: [3, '4'] });
+    expect(p.sql).toBe('(`a` < CAST(? AS SIGNED) OR (`a` = CAST(? AS SIGNED) AND `c` <= CAST(? AS UNSIGNED)))');
+    expect(p.params).toEqual([3, 3, '4']);
+  });
+  it('rejects a bound with the wrong number of values', () => {
+    expect(() => chunkPredicate([a, b], { lower: [1], upper: null })).toThrow(/1 values for a 2-column key/);
+  });
+});
+
+describe('boundary codecs: values round-trip exactly and compare in the column order', () => {
+  it('strings travel as hex and are rebuilt in their charset and collation', () => {
+    expect(boundaryCodec(text('s'), '`s`')).toEqual({ select: 'HEX(`s`)', bind: 'CONVERT(UNHEX(?) USING utf8mb4) COLLATE utf8mb4_unicode_ci' });
+    expect(boundaryCodec(col('s', 'varchar(10)', { charset: 'latin1', collation: 'latin1_bin' }), '`s`').bind).toBe(
+      'CONVERT(UNHEX(?) USING latin1) COLLATE latin1_bin',
+    );
+  });
+  it('binary strings travel as hex and compare as bytes', () => {
+    expect(boundaryCodec(col('b', 'varbinary(16)'), '`b`')).toEqual({ select: 'HEX(`b`)', bind: 'UNHEX(?)' });
+    expect(boundaryCodec(col('b', 'varchar(16)', { charset: 'binary' }), '`b`').bind).toBe('UNHEX(?)');
+  });
+  it('never inlines a charset or collation that is not a plain word', () => {
+    expect(boundaryCodec(col('s', 'varchar(10)', { charset: 'utf8mb4; DROP', collation: 'x' }), '`s`').bind).toBe('UNHEX(?)');
+  });
+  it('integers and decimals compare as numbers, never as DOUBLE', () => {
+    expect(boundaryCodec(col('i', 'bigint(20) unsigned'), '`i`').bind).toBe('CAST(? AS UNSIGNED)');
+    expect(boundaryCodec(col('i', 'int(11)'), '`i`').bind).toBe('CAST(? AS SIGNED)');
+    expect(boundaryCodec(col('d', 'decimal(30,10)'), '`d`').bind).toBe('CAST(? AS DECIMAL(30,10))');
+    expect(boundaryCodec(col('d', 'decimal(12) unsigned'), '`d`').bind).toBe('CAST(? AS DECIMAL(12,0))');
+  });
+  it('ENUM and SET order by their numeric value', () => {
+    expect(boundaryCodec(col('e', "enum('b','a')", { charset: 'utf8mb4', collation: 'utf8mb4_general_ci' }), '`e`')).toEqual({
+      select: '`e` + 0',
+      bind: 'CAST(? AS UNSIGNED)',
+    });
+  });
+  it('temporal values are the server text, converted back on comparison', () => {
+    expect(boundaryCodec(col('t', 'datetime(6)'), '`t`')).toEqual({ select: '`t`', bind: '?' });
+    expect(boundaryCodec(col('t', 'timestamp(3)'), '`t`')).toEqual({ select: '`t`', bind: '?' });
+  });
+  it('FLOAT keys are selected widened to DOUBLE', () => {
+    expect(boundaryCodec(col('f', 'float'), '`f`')).toEqual({ select: '`f` + 0e0', bind: '(? + 0e0)' });
+  });
+});
+
+describe('row encoding', () => {
+  it('classifies column types', () => {
+    expect(columnKind(col('x', 'mediumint(8) unsigned'))).toBe('integer');
+    expect(columnKind(col('x', 'longtext', { charset: 'utf8mb4' }))).toBe('long-text');
+    expect(columnKind(col('x', 'varchar(3)', { charset: 'binary' }))).toBe('binary');
+    expect(columnKind(col('x', 'point'))).toBe('spatial');
+    expect(columnKind(col('x', 'inet6'))).toBe('other');
+  });
+  it('keeps NULL apart from empty and from the string NULL, binary-safe', () => {
+    const f = checksumField(text('s'), '`s`');
+    expect(f).toBe("IFNULL(CONCAT(LENGTH(CAST(`s` AS BINARY)),':',CAST(`s` AS BINARY)),'N')");
+  });
+  it('widens FLOAT to DOUBLE so drift beyond 6 digits shows', () => {
+    expect(checksumField(col('f', 'float'), '`f`')).toBe("IFNULL(`f` + 0e0,'N'),','");
+    expect(checksumField(col('d', 'double'), '`d`')).toBe("IFNULL(`d`,'N'),','");
+  });
+  it('BIT as a number, JSON as its text, spatial as SRID + WKB, TEXT/BLOB hashed on their own', () => {
+    expect(checksumField(col('b', 'bit(5)'), '`b`')).toBe("IFNULL(`b` + 0,'N'),','");
+    expect(checksumField(col('j', 'json'), '`j`')).toBe("IFNULL(SHA1(CAST(CAST(`j` AS CHAR) AS BINARY)),'N')");
+    expect(checksumField(col('g', 'geometry'), '`g`')).toContain('ST_AsBinary(`g`)');
+    expect(checksumField(col('g', 'geometry'), '`g`')).toContain('ST_SRID(`g`)');
+    expect(checksumField(col('t', 'mediumtext', { charset: 'utf8mb4' }), '`t`')).toBe("IFNULL(SHA1(CAST(`t` AS BINARY)),'N')");
+    expect(checksumField(col('b', 'longblob'), '`b`')).toBe("IFNULL(SHA1(CAST(`b` AS BINARY)),'N')");
+  });
+  it('numbers and temporal values are followed by a separator they cannot contain', () => {
+    for (const t of ['int(11)', 'decimal(5,2)', 'datetime(6)', 'time', 'date', 'year(4)', 'timestamp']) {
+      expect(checksumField(col('x', t), '`x`')).toBe("IFNULL(`x`,'N'),','");
+    }
+  });
+  it('includes every column, generated ones too, in table order', () => {
+    const s = rowString([col('a', 'int'), col('v', 'int', { generated: 'virtual' }), text('we`ird')]);
+    expect(s.startsWith("CONCAT(IFNULL(`a`,'N'),','")).toBe(true);
+    expect(s).toContain('`v`');
+    expect(s).toContain('`we``ird`');
+  });
+});
+
+describe('chunkChecksum', () => {
+  const id = col('id', 'bigint(20) unsigned');
+  const name = text('name');
+  const t = table('orders', [id, name], [
+    { name: 'PRIMARY', columns: ['id'], unique: true, primary: true, allNotNull: true },
+    { name: 'uk_name', columns: ['name'], unique: true, primary: false, allNotNull: true },
+  ]);
+  it('has the documented shape: count and two 64-bit sums over a materialized per-row SHA1', () => {
+    const q = chunkChecksum(t, t.columns, [id], { lower: ['10'], upper: ['20'] });
+    expect(q.sql).toBe(
+      'SELECT COUNT(*) AS row_count, ' +
+        'COALESCE(SUM(CAST(CONV(SUBSTRING(h, 1, 16), 16, 10) AS UNSIGNED)), 0) AS sum_hi, ' +
+        'COALESCE(SUM(CAST(CONV(SUBSTRING(h, 17, 16), 16, 10) AS UNSIGNED)), 0) AS sum_lo ' +
+        "FROM (SELECT CAST(SHA1(CONCAT(IFNULL(`id`,'N'),',', IFNULL(CONCAT(LENGTH(CAST(`name` AS BINARY)),':',CAST(`name` AS BINARY)),'N'))) AS BINARY) AS h " +
+        'FROM `shop`.`orders` FORCE INDEX (`PRIMARY`) WHERE `id` > CAST(? AS UNSIGNED) AND `id` <= CAST(? AS UNSIGNED) ' +
+        'LIMIT 18446744073709551615) AS syncpoint_rows',
+    );
+    expect(q.params).toEqual(['10', '20']);
+  });
+  it('sums, never XORs (duplicate rows must not cancel out)', () => {
+    const q = chunkChecksum(t, t.columns, null, { lower: null, upper: null });
+    expect(q.sql).not.toMatch(/BIT_XOR/i);
+    expect(q.sql.match(/SHA1\(CONCAT/g)).toHaveLength(1);
+  });
+  it('whole table without a key: no WHERE, no index hint', () => {
+    const q = chunkChecksum(t, t.columns, null, { lower: null, upper: null });
+    expect(q.sql).not.toContain('WHERE');
+    expect(q.sql).not.toContain('FORCE INDEX');
+    expect(q.params).toEqual([]);
+  });
+  it('forces the unique index whose columns are the key', () => {
+    const q = chunkChecksum(t, t.columns, [name], { lower: ['41'], upper: null });
+    expect(q.sql).toContain('FORCE INDEX (`uk_name`) WHERE `name` > CONVERT(UNHEX(?) USING utf8mb4) COLLATE utf8mb4_unicode_ci');
+  });
+  it('no hint when no index matches the key columns', () => {
+    expect(indexForKey(t, [name, id])).toBeNull();
+    expect(chunkChecksum(t, t.columns, [name, id], { lower: ['41', '1'], upper: null }).sql).not.toContain('FORCE INDEX');
+  });
+});
+
+describe('parseChecksum / parseCount', () => {
+  it('reads count and the two sums as exact decimal text', () => {
+    expect(parseChecksum({ row_count: '100000', sum_hi: '921374573901332514166398', sum_lo: '923980376826580121958021' })).toEqual({
+      rows: 100000,
+      digest: '921374573901332514166398:923980376826580121958021',
+    });
+  });
+  it('an empty range has rows 0 and the fixed digest', () => {
+    expect(parseChecksum({ row_count: '0', sum_hi: '0', sum_lo: '0' })).toEqual({ rows: 0, digest: EMPTY_DIGEST });
+  });
+  it('refuses anything that is not a plain non-negative integer', () => {
+    expect(() => parseChecksum({ row_count: '1', sum_hi: '9.2e23', sum_lo: '0' })).toThrow();
+    expect(() => parseCount({ row_count: '-1' })).toThrow();
+    expect(parseCount({ row_count: 42 })).toBe(42);
+  });
+});
+
+describe('nextBoundary', () => {
+  const a = col('a', 'int(11)');
+  const b = col('b', 'varbinary(8)');
+  const t = table('pairs', [a, b], [{ name: 'PRIMARY', columns: ['a', 'b'], unique: true, primary: true, allNotNull: true }]);
+  it('selects the key (strings as hex) after the previous boundary, offset inlined', () => {
+    const q = nextBoundary(t, [a, b], [1, 'FF00'], 999);
+    expect(q.sql).toBe(
+      'SELECT `a` AS k0, HEX(`b`) AS k1 FROM `shop`.`pairs` FORCE INDEX (`PRIMARY`) ' +
+        'WHERE (`a` > CAST(? AS SIGNED) OR (`a` = CAST(? AS SIGNED) AND `b` > UNHEX(?))) ORDER BY `a`, `b` LIMIT 1 OFFSET 999',
+    );
+    expect(q.params).toEqual([1, 1, 'FF00']);
+  });
+  it('from the start of the table', () => {
+    expect(nextBoundary(t, [a, b], null, 0).sql).toBe('SELECT `a` AS k0, HEX(`b`) AS k1 FROM `shop`.`pairs` FORCE INDEX (`PRIMARY`) ORDER BY `a`, `b` LIMIT 1 OFFSET 0');
+  });
+  it('validates the offset', () => {
+    expect(() => nextBoundary(t, [a, b], null, -1)).toThrow();
+    expect(() => nextBoundary(t, [a, b], null, 1.5)).toThrow();
+    expect(() => nextBoundary(t, [], null, 1)).toThrow();
+  });
+  it('parses the boundary row back into key values', () => {
+    expect(parseBoundary({ k0: 7, k1: '00FF' }, [a, b])).toEqual([7, '00FF']);
+    expect(() => parseBoundary({ k0: 7 }, [a, b])).toThrow(/key column b/);
+  });
+});
+
+describe('rowCount and the dialect object', () => {
+  it('counts the whole table', () => {
+    expect(rowCount(table('t', []))).toEqual({ sql: 'SELECT COUNT(*) AS row_count FROM `shop`.`t`', params: [] });
+  });
+  it('exposes every builder', () => {
+    expect(Object.keys(mysqlFamilySql).sort()).toEqual(
+      ['chunkChecksum', 'nextBoundary', 'parseBoundary', 'parseChecksum', 'parseCount', 'qualifiedName', 'quoteIdent', 'rowCount'].sort(),
+    );
+  });
+});
