@@ -60,7 +60,7 @@ describe('MySQL spellings by version', () => {
   });
   it('MariaDB keeps the SLAVE words and switches off max_statement_time', () => {
     const m = mariadbFlavor(facts('11.4.2-MariaDB'));
-    expect(m.statements).toMatchObject({ replicaStatus: 'SHOW SLAVE STATUS', stopApply: 'STOP SLAVE SQL_THREAD', noStatementTimeout: 'max_statement_time = 0' });
+    expect(m.statements).toMatchObject({ replicaStatus: 'SHOW SLAVE STATUS', stopApply: 'STOP SLAVE', startApply: 'START SLAVE', noStatementTimeout: 'max_statement_time = 0' });
   });
 });
 
@@ -69,8 +69,8 @@ describe('apply-until and wait statements', () => {
   const mysql8 = mysqlFlavor(facts('8.0.36', true));
   const mysql57 = mysqlFlavor(facts('5.7.44'));
   it('MariaDB: UNTIL master_gtid_pos with every domain', () => {
-    expect(maria.startApplyUntil(parseMariadbGtid('1-2-7,0-1-100'))).toEqual({ sql: 'START SLAVE SQL_THREAD UNTIL master_gtid_pos = ?', params: ['0-1-100,1-2-7'] });
-    expect(maria.startApplyUntil(parseBinlogFilePos('bin.000002:4567'))).toEqual({ sql: 'START SLAVE SQL_THREAD UNTIL MASTER_LOG_FILE = ?, MASTER_LOG_POS = 4567', params: ['bin.000002'] });
+    expect(maria.startApplyUntil(parseMariadbGtid('1-2-7,0-1-100'))).toEqual({ sql: 'START SLAVE UNTIL master_gtid_pos = ?', params: ['0-1-100,1-2-7'] });
+    expect(maria.startApplyUntil(parseBinlogFilePos('bin.000002:4567'))).toEqual({ sql: 'START SLAVE UNTIL MASTER_LOG_FILE = ?, MASTER_LOG_POS = 4567', params: ['bin.000002'] });
     expect(() => maria.startApplyUntil(parsePgLsn('0/16B3748'))).toThrow();
   });
   it('MariaDB: MASTER_GTID_WAIT with fractional seconds, MASTER_POS_WAIT for files', () => {
