@@ -8,3 +8,4 @@ export type { Capabilities, SyncMethod } from './engine/capabilities.js';
 export { comparePositions, formatPosition, parseMariadbGtid, parseMysqlGtidSet, parsePgLsn, parseBinlogFilePos, type Position } from './engine/position.js';
 export type { TableInfo, ColumnInfo, ServerRef } from './engine/types.js';
 export type { TableResult, Verdict } from './pipeline/report/check-result.js';
+export { risks, type RisksApiOptions, type RisksResult } from './api/risks.js';
