@@ -138,6 +138,9 @@ export class Connector {
   }
 }
 
+/** How long close() waits for a graceful QUIT before dropping the socket. */
+const CLOSE_GRACE_MS = 2000;
+
 function isSql(q: Sql | string): q is Sql {
   return typeof q !== 'string';
 }
@@ -196,7 +199,17 @@ export class MysqlFamilySession implements Session {
     this.children.clear();
     try {
       if (this.dead) this.conn.destroy();
-      else await this.conn.end();
+      else {
+        // end() queues COM_QUIT behind any running statement (a 20 s MASTER_GTID_WAIT, a long
+        // checksum): give it a moment, then drop the socket; the server rolls back and releases.
+        let timer: NodeJS.Timeout | undefined;
+        const ended = await Promise.race([
+          this.conn.end().then(() => true),
+          new Promise<boolean>((r) => (timer = setTimeout(() => r(false), CLOSE_GRACE_MS))),
+        ]);
+        clearTimeout(timer);
+        if (!ended) this.conn.destroy();
+      }
     } catch {
       this.conn.destroy();
     } finally {

@@ -24,7 +24,6 @@ const CONNECTION_CODES = new Set([
   'ENOENT', // unix socket path that does not exist
   'PROTOCOL_CONNECTION_LOST',
   'PROTOCOL_SEQUENCE_TIMEOUT',
-  'HANDSHAKE_NO_SSL_SUPPORT',
   'ER_CON_COUNT_ERROR',
   'ER_SERVER_SHUTDOWN',
   'ER_CONNECTION_KILLED', // MariaDB 1927: our connection was KILLed
@@ -93,6 +92,9 @@ export function mapDriverError(err: unknown, ctx: ErrorContext): SyncpointError 
     message = `access denied for user '${ctx.user}' (wrong password, unknown user, or not allowed from this host)`;
   } else if (code === 'ER_BAD_DB_ERROR' || code === 'ER_HOST_NOT_PRIVILEGED' || code === 'ER_HOST_IS_BLOCKED') {
     kind = 'config';
+  } else if (code === 'HANDSHAKE_NO_SSL_SUPPORT') {
+    kind = 'config';
+    message = 'TLS is required by the connection string (sslmode) but the server does not offer it';
   } else if (code && PRIVILEGE_CODES.has(code)) {
     kind = 'config';
     message = `missing privilege: ${text}`;

@@ -138,7 +138,21 @@ export class MysqlFamilyReplication implements ReplicationProbe {
   }
 
   async startApplyUntil(s: Session, pos: Position): Promise<void> {
-    await s.query(this.flavor.startApplyUntil(pos));
+    try {
+      await s.query(this.flavor.startApplyUntil(pos));
+    } catch (err) {
+      // MariaDB 1949: "START SLAVE UNTIL master_gtid_pos requires that slave is using GTID".
+      if (this.flavor.flavor === 'mariadb' && err instanceof SyncpointError && (err.cause as { errno?: number } | undefined)?.errno === 1949) {
+        throw new SyncpointError(
+          'config',
+          'this replica replicates by file coordinates (MASTER_USE_GTID=no), so it cannot stop at a GTID position: ' +
+            'run CHANGE MASTER TO MASTER_USE_GTID=slave_pos on it, or use --sync-method primary-lock',
+          err.where,
+          { cause: err.cause },
+        );
+      }
+      throw err;
+    }
   }
 
   async startApply(s: Session): Promise<void> {
@@ -192,8 +206,13 @@ export class MysqlFamilyReplication implements ReplicationProbe {
   }
 
   private lockError(err: unknown, lockWaitMs: number): unknown {
-    if (err instanceof SyncpointError && err.kind === 'timeout') {
+    if (!(err instanceof SyncpointError)) return err;
+    if (err.kind === 'timeout') {
       return new SyncpointError('timeout', `table lock for the sync point not granted within ${lockWaitSeconds(lockWaitMs)}s (long transactions writing to the checked tables?)`, err.where, { cause: err.cause });
+    }
+    if (err.kind === 'config' && driverErrorCode(err.cause) === 'ER_DBACCESS_DENIED_ERROR') {
+      // The server names the database, not the privilege: say which one primary-lock needs.
+      return new SyncpointError('config', `the primary-lock sync method needs the LOCK TABLES privilege on the checked schemas (${err.message})`, err.where, { cause: err.cause });
     }
     return err;
   }

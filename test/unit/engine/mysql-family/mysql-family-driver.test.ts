@@ -147,3 +147,16 @@ describe('primary-lock statements', () => {
     expect(lockWaitStatement(2.2)).toBe('SET SESSION lock_wait_timeout = 3');
   });
 });
+
+describe('TLS refused', () => {
+  it('a server without TLS under sslmode=require is a configuration error', () => {
+    const e = mapDriverError(Object.assign(new Error('Server does not support secure connection'), { code: 'HANDSHAKE_NO_SSL_SUPPORT' }), {
+      label: 'db1:3306',
+      user: 'u',
+      password: undefined,
+      doing: 'connect',
+    });
+    expect(e.kind).toBe('config');
+    expect(e.oneLine()).toMatch(/^db1:3306: TLS is required/);
+  });
+});
