@@ -9,3 +9,4 @@ export { comparePositions, formatPosition, parseMariadbGtid, parseMysqlGtidSet, 
 export type { TableInfo, ColumnInfo, ServerRef } from './engine/types.js';
 export type { TableResult, Verdict } from './pipeline/report/check-result.js';
 export { risks, type RisksApiOptions, type RisksResult } from './api/risks.js';
+export { clone, type CloneApiOptions, type CloneResult } from './api/clone.js';

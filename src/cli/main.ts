@@ -6,6 +6,7 @@ import { reportError } from './run-command.js';
 import { registerCheck } from './commands/check.js';
 import { registerSandbox } from './commands/sandbox.js';
 import { registerDemo } from './commands/demo.js';
+import { registerClone } from './commands/clone.js';
 import { registerRisks } from './commands/risks.js';
 
 function version(): string {
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerCheck(program);
   registerSandbox(program);
   registerDemo(program);
+  registerClone(program);
   registerRisks(program);
   // Subcommands inherit the error handling of the program.
   for (const c of program.commands) c.exitOverride().configureOutput({ outputError: (str, write) => write(str.split('\n')[0]!.replace(/^error: /, 'syncpoint: ') + '\n') });

@@ -19,3 +19,5 @@ export { sampleSchemaSql, dropSampleSchemaSql, SAMPLE_SCHEMA, SAMPLE_TABLES, SAM
 export { execOnNode, injectDrift, DRIFT_KINDS, type DriftKind, type InjectedDrift, type ExecOnNodeOptions } from './drift.js';
 export { startWriteLoad, type WriteLoad, type WriteLoadOptions, type WriteLoadResult } from './write-load.js';
 export { connectDsn, type NodeClient, type ExecResult } from './node-client.js';
+export { syncSandboxPids } from './pids.js';
+export { addReplica, sandboxStartCommand, type AddReplicaOptions, type AddReplicaResult } from './add-replica.js';

@@ -17,8 +17,9 @@ import { MARIADB_REPL_USER, statusMariadb, stopMariadbNode, upMariadb } from './
 import { Deadline, secret, type UpContext } from './node-ops.js';
 import { allocatePorts } from './ports.js';
 import { PG_PUBLICATION, PG_REPL_USER, statusPostgres, stopPostgresNode, upPostgres } from './postgres-sandbox.js';
-import { claimDir, readState, removeSandboxDir, resolveDir, toInfo, writeState } from './state.js';
+import { claimDir, removeSandboxDir, resolveDir, toInfo, writeState } from './state.js';
 import type { SandboxDownOptions, SandboxDownResult, SandboxInfo, SandboxNode, SandboxState, SandboxStatusOptions, SandboxUpOptions } from './types.js';
+import { syncSandboxPids } from './pids.js';
 
 const MAX_NODES = 10;
 
@@ -143,7 +144,8 @@ async function stopNodes(state: SandboxState): Promise<string[]> {
 
 export async function sandboxDown(opts: SandboxDownOptions = {}): Promise<SandboxDownResult> {
   const dir = resolveDir(opts.dir);
-  const state = await readState(dir);
+  // A node restarted outside sandboxUp (clone's restart of its source) has a new pid: pick it up first.
+  const state = await syncSandboxPids(dir);
   if (!state) {
     if (!existsSync(dir)) return { stopped: [], removed: false };
     throw usageError(`${dir} holds no sandbox (no sandbox.json); not touching it`);
@@ -163,7 +165,7 @@ export async function sandboxDown(opts: SandboxDownOptions = {}): Promise<Sandbo
 /** The sandbox in `dir` with each node's live state; null when there is none. */
 export async function sandboxStatus(opts: SandboxStatusOptions = {}): Promise<SandboxInfo | null> {
   const dir = resolveDir(opts.dir);
-  const state = await readState(dir);
+  const state = await syncSandboxPids(dir);
   if (!state) return null;
   const info = toInfo(state);
   const nodes = info.engine === 'mariadb' ? await statusMariadb(info) : await statusPostgres(info);

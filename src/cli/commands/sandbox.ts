@@ -1,7 +1,8 @@
 /** `syncpoint sandbox up|down|status`: a local primary + N replicas from installed server binaries. */
 import { InvalidArgumentError, type Command } from 'commander';
 import Table from 'cli-table3';
-import { sandboxDown, sandboxStatus, sandboxUp, type SandboxInfo } from '../../sandbox/index.js';
+import { addReplica, sandboxDown, sandboxStatus, sandboxUp, type AddReplicaResult, type SandboxInfo } from '../../sandbox/index.js';
+import { renderClone } from './clone.js';
 import { addOutputFlags, nonNegativeInt } from '../options.js';
 import { runCommand, type OutputFlags } from '../run-command.js';
 
@@ -71,6 +72,32 @@ export function registerSandbox(program: Command): void {
       const info = await sandboxStatus({ dir: f.dir });
       const healthy = info !== null && info.nodes.every((n) => n.up !== false && (n.role === 'primary' || n.replicating !== false));
       return { result: info, verdict: healthy ? 'ok' : 'incomplete', render: renderInfo };
+    });
+  });
+  addOutputFlags(
+    sandbox
+      .command('add-replica')
+      .description('a new replica (MariaDB) or standby (PostgreSQL) cloned from a running one with `syncpoint clone`, added to the sandbox')
+      .requiredOption('--clone-from <name>', 'the replica/standby to clone (e.g. replica1, standby1)')
+      .option('--dir <dir>', 'the sandbox directory', DEFAULT_DIR)
+      .option('--name <name>', 'name of the new node (default: the next free replicaN / standbyN)')
+      .option('--copy-method <method>', 'cold or two-phase', (v) => {
+        if (v !== 'cold' && v !== 'two-phase') throw new InvalidArgumentError('--copy-method must be cold or two-phase');
+        return v;
+      }, 'cold')
+      .option('--bwlimit <KiB/s>', 'rsync bandwidth limit', nonNegativeInt('--bwlimit'))
+      .option('--no-verify', 'skip the check between the primary and the new node')
+      .option('--dry-run', 'print the checks and the plan; change nothing', false),
+  ).action(async (f: OutputFlags & { dir: string; cloneFrom: string; name?: string; copyMethod: 'cold' | 'two-phase'; bwlimit?: number; verify: boolean; dryRun: boolean }) => {
+    await runCommand(f, async ({ log, signal }) => {
+      const res = await addReplica({ dir: f.dir, cloneFrom: f.cloneFrom, ...(f.name ? { name: f.name } : {}), copyMethod: f.copyMethod, ...(f.bwlimit ? { bwlimitKBps: f.bwlimit } : {}), verify: f.verify, dryRun: f.dryRun, log, signal });
+      if (res.clone.error) process.stderr.write(`syncpoint: ${res.clone.error}\n`);
+      const verdict = res.clone.verdict === 'unverified' ? 'ok' : res.clone.verdict;
+      return {
+        result: res,
+        verdict,
+        render: (r: AddReplicaResult) => `${renderClone(r.clone)}${r.node ? `added ${r.node.name} at ${r.node.host}:${r.node.port}: ${r.node.dsn}\n` : ''}`,
+      };
     });
   });
 }

@@ -39,6 +39,10 @@ export async function syncReplicaUntil(ctx: EpochContext): Promise<EpochResult> 
           for (let k = 0; k < positions.length; k++) {
             const target = positions[k]!;
             const before = await r.engine.replication.replicaStatus(r.control);
+            if (before?.executed && before.executed.kind !== target.kind) {
+              // MariaDB refuses a GTID UNTIL on a replica set up with MASTER_USE_GTID=no (error 1949).
+              throw new Error(`replicates by ${before.executed.kind} (not GTID): replica-until needs GTID replication; use --sync-method primary-lock`);
+            }
             if (!before?.executed || !matchesOnDomains(before.executed, target)) {
               await r.engine.replication.startApplyUntil(r.control, target);
               const reached = await r.engine.replication.waitApplied(r.control, target, ctx.syncTimeoutMs);
