@@ -3,7 +3,7 @@
  * replica1 (one kind of drift per table), clean tables and a clean replica2 reporting ok.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -82,12 +82,14 @@ const CLEAN = ['clean_big', 'clean_small', 'clean_nokey'];
 
 run('check on MariaDB (primary + 2 replicas, GTID, ROW)', () => {
   let info: SandboxInfo;
+  let parent: string;
   let primary: string;
   let r1: string;
   let r2: string;
 
   beforeAll(async () => {
-    info = await sandboxUp({ dir: join(mkdtempSync(join(tmpdir(), 'sp-check-')), 'sb'), engine: 'mariadb', replicas: 2 });
+    parent = mkdtempSync(join(tmpdir(), 'sp-check-'));
+    info = await sandboxUp({ dir: join(parent, 'sb'), engine: 'mariadb', replicas: 2 });
     [primary, r1, r2] = info.nodes.map((n) => n.dsn) as [string, string, string];
     const ddl = ['CREATE DATABASE cat', 'CREATE TABLE cat.seq (seq INT PRIMARY KEY)'];
     ddl.push('INSERT INTO cat.seq SELECT seq FROM cat.seq_1_to_400');
@@ -102,6 +104,7 @@ run('check on MariaDB (primary + 2 replicas, GTID, ROW)', () => {
 
   afterAll(async () => {
     if (info) await sandboxDown({ dir: info.dir });
+    if (parent) rmSync(parent, { recursive: true, force: true });
   });
 
   it('finds every drift on replica1, on the right table, and nothing on clean tables or replica2', async () => {
