@@ -15,7 +15,7 @@ import type { SyncMethod } from '../engine/capabilities.js';
 import type { ConnectOptions, Engine } from '../engine/engine.js';
 import type { ChunkRange, KeyValues, TableInfo } from '../engine/types.js';
 import { messageOf, SyncpointError } from '../errors.js';
-import { runChunk, sameChecksum, type ChunkTarget, type ServerChunk } from './checksum/run-chunk.js';
+import { checksumProbe, countProbe, runOnLane, sameChecksum, type ChunkTarget, type ServerChunk } from './checksum/run-chunk.js';
 import { ChunkSizer } from './plan/chunk-sizer.js';
 import { planTables, type PlannedTable } from './plan/plan-tables.js';
 import type { TableFilter } from './plan/table-filter.js';
@@ -232,8 +232,12 @@ interface RunContext {
   suspects: Suspect[];
 }
 
+/**
+ * Errors that end the whole run. Replica failures never escape as errors (they become results),
+ * so a connection error that does escape concerns the primary, or no replica is left.
+ */
 function isFatal(err: unknown): boolean {
-  return err instanceof SyncpointError && (err.kind === 'interrupted' || (err.kind === 'connection' && err.message.includes('primary'))) || (err instanceof SyncpointError && err.kind === 'connection' && /no replica/.test(err.message));
+  return err instanceof SyncpointError && (err.kind === 'interrupted' || err.kind === 'connection');
 }
 
 function setError(e: TableResult, reason: string): void {
@@ -311,9 +315,8 @@ async function checkTable(ctx: RunContext, planned: PlannedTable): Promise<numbe
         if (upper && lower && sameKey(upper, lower)) throw new SyncpointError('server', `chunk boundary did not advance past ${JSON.stringify(lower)}`, t.qualified);
       }
       const range: ChunkRange = { lower, upper };
-      const res = ctx.mode === 'counts'
-        ? await runCount(ctx, lane, t, live.map((e) => e.replica))
-        : await runChunk(lane, ctx.primary, ctx.replicaEngines, live.map((e) => e.replica), { table: t, key: key?.columns ?? null, range });
+      const probe = ctx.mode === 'counts' ? countProbe(t) : checksumProbe({ table: t, key: key?.columns ?? null, range });
+      const res = await runOnLane(lane, ctx.primary, ctx.replicaEngines, live.map((e) => e.replica), probe);
       if (!res.primary.ok) throw res.primary.error;
       return { res, range, upper };
     });
@@ -355,22 +358,6 @@ async function checkTable(ctx: RunContext, planned: PlannedTable): Promise<numbe
   return primaryRowsSeen;
 }
 
-async function runCount(ctx: RunContext, lane: Lane, t: TableInfo, replicas: readonly string[]) {
-  const one = async (engine: Engine, session: import('../engine/engine.js').Session): Promise<ServerChunk> => {
-    const start = performance.now();
-    try {
-      const rows = await session.query(engine.sql.rowCount(t));
-      const n = engine.sql.parseCount(rows[0]!);
-      return { ok: true, checksum: { rows: n, digest: '' }, ms: performance.now() - start };
-    } catch (error) {
-      return { ok: false, error, ms: performance.now() - start };
-    }
-  };
-  const jobs = replicas.filter((l) => lane.replicas.has(l)).map(async (l) => [l, await one(ctx.replicaEngines.get(l)!, lane.replicas.get(l)!)] as const);
-  const [p, ...rs] = await Promise.all([one(ctx.primary, lane.primary), ...jobs]);
-  return { primary: p, replicas: new Map(rs) };
-}
-
 function isConnectionLoss(err: unknown): boolean {
   return err instanceof SyncpointError && err.kind === 'connection';
 }
@@ -382,7 +369,7 @@ async function recheck(ctx: RunContext, s: Suspect): Promise<void> {
   if (labels.length === 0) return;
   const target: ChunkTarget = { table: t, key: ctx.mode === 'check' ? (s.planned.key?.columns ?? null) : null, range: s.range };
   const res = await onLane(ctx, async (lane) => {
-    const r = ctx.mode === 'counts' ? await runCount(ctx, lane, t, labels) : await runChunk(lane, ctx.primary, ctx.replicaEngines, labels, target);
+    const r = await runOnLane(lane, ctx.primary, ctx.replicaEngines, labels, ctx.mode === 'counts' ? countProbe(t) : checksumProbe(target));
     if (!r.primary.ok) throw r.primary.error;
     return r;
   });

@@ -5,6 +5,8 @@
  */
 import type { Family, Flavor, ReplicaStatus, TableInfo } from '../engine/types.js';
 import type { Workload } from './sql-analysis/workload.js';
+import type { AuditReplicaChannel } from '../engine/mysql-family/mysql-family-audit.js';
+import type { AuditSubscription } from '../engine/postgres/postgres-audit.js';
 
 export type Severity = 'info' | 'warning' | 'error';
 
@@ -28,22 +30,8 @@ export interface Finding {
 
 export type ServerRole = 'primary' | 'replica';
 
-/** One replication connection of a MySQL-family replica (MariaDB multi-source has several). */
-export interface ReplicaChannel {
-  /** '' for the default connection/channel. */
-  readonly name: string;
-  readonly ioRunning: boolean;
-  readonly sqlRunning: boolean;
-  readonly ioError: string | null;
-  readonly sqlError: string | null;
-  readonly lagSeconds: number | null;
-  readonly sourceHost: string | null;
-  readonly sourcePort: number | null;
-  /** Replicate_Do_DB, Replicate_Ignore_DB, ... as the server prints them ('' when unset). */
-  readonly filters: Readonly<Record<string, string>>;
-  /** Statements left to skip (sql_slave_skip_counter / Skip_Counter). */
-  readonly skipCounter: number;
-}
+/** One replication connection of a MySQL-family replica, as the audit reads it. */
+export type ReplicaChannel = AuditReplicaChannel;
 
 /** SHOW MASTER STATUS: the binlog filters on a primary. */
 export interface BinlogStatus {
@@ -89,16 +77,8 @@ export interface PgFacts {
   /** "schema.table" -> replica identity: d(efault), n(othing), f(ull), i(ndex). */
   readonly replicaIdentity: Readonly<Record<string, string>>;
   readonly sequences: readonly { readonly name: string; readonly lastValue: string | null; readonly ownedBy: string | null }[];
-  readonly subscriptions: readonly {
-    readonly name: string;
-    readonly enabled: boolean;
-    readonly workerRunning: boolean;
-    readonly skipLsn: string | null;
-    readonly disableOnError: boolean | null;
-    readonly applyErrors: number | null;
-    readonly syncErrors: number | null;
-    readonly publications: readonly string[];
-  }[];
+  /** The database's subscriptions (owner left out: the rules do not use it). */
+  readonly subscriptions: readonly Omit<AuditSubscription, 'owner'>[];
   /** Tables a subscription of this database follows, with their sync state (r = ready). */
   readonly subscribedTables: readonly { readonly subscription: string; readonly table: string; readonly state: string }[];
   /** Subscribed tables holding rows committed locally (commit origin 0); null when not checked. */

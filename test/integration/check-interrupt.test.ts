@@ -6,14 +6,13 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execOnNode, sandboxDown, sandboxUp, waitForReplicas, type SandboxInfo } from '../../src/sandbox/index.js';
 import type { SandboxEngine } from '../../src/sandbox/types.js';
 import { ENGINES } from '../support/topology.js';
 import { createTablesEverywhere } from '../support/pg-tables.js';
+import { BIN, splitPassword } from '../support/cli.js';
 
-const BIN = fileURLToPath(new URL('../../bin/syncpoint', import.meta.url));
 
 function startCli(args: string[], env: Record<string, string>) {
   const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -27,12 +26,6 @@ function startCli(args: string[], env: Record<string, string>) {
   return { child, done };
 }
 
-function split(dsn: string): { dsn: string; pw: string } {
-  const u = new URL(dsn);
-  const pw = decodeURIComponent(u.password);
-  u.password = '';
-  return { dsn: u.toString(), pw };
-}
 
 for (const engine of ENGINES as SandboxEngine[]) {
   describe(`interrupting check (${engine})`, () => {
@@ -56,9 +49,9 @@ for (const engine of ENGINES as SandboxEngine[]) {
     });
 
     const args = () => {
-      const p = split(info.nodes[0]!.dsn);
+      const p = splitPassword(info.nodes[0]!.dsn);
       return {
-        argv: ['check', '--primary', p.dsn, ...info.nodes.slice(1).flatMap((n) => ['--replica', split(n.dsn).dsn]), '--databases', 'big', '--chunk-time', '0.01', '--concurrency', '1', '--max-snapshot-age', '0.3', '--format', 'json'],
+        argv: ['check', '--primary', p.dsn, ...info.nodes.slice(1).flatMap((n) => ['--replica', splitPassword(n.dsn).dsn]), '--databases', 'big', '--chunk-time', '0.01', '--concurrency', '1', '--max-snapshot-age', '0.3', '--format', 'json'],
         env: engine === 'mariadb' ? { MYSQL_PWD: p.pw } : { PGPASSWORD: p.pw },
       };
     };

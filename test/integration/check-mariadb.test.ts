@@ -2,16 +2,15 @@
  * check and counts on a real MariaDB primary + 2 replicas (GTID, ROW): a drift catalogue on
  * replica1 (one kind of drift per table), clean tables and a clean replica2 reporting ok.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { check, counts } from '../../src/api/check.js';
 import type { CheckResult } from '../../src/pipeline/report/check-result.js';
 import { sandboxDown, sandboxUp, type SandboxInfo } from '../../src/sandbox/index.js';
+import { cli, splitPassword } from '../support/cli.js';
 
 const run = describe;
 
@@ -37,18 +36,6 @@ async function waitReplicas(info: SandboxInfo): Promise<void> {
   }
 }
 
-const BIN = fileURLToPath(new URL('../../bin/syncpoint', import.meta.url));
-function cli(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, ...env } });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-/** The DSN without its password, and the password, for CLI runs that take it from the environment. */
-function split(dsn: string): { dsn: string; pw: string } {
-  const u = new URL(dsn);
-  const pw = decodeURIComponent(u.password);
-  u.password = '';
-  return { dsn: u.toString(), pw };
-}
 
 const entry = (r: CheckResult, table: string, replica: string) => r.tables.find((t) => t.table === table && t.replica === replica);
 
@@ -152,15 +139,15 @@ run('check on MariaDB (primary + 2 replicas, GTID, ROW)', () => {
 
   describe('through the CLI', () => {
     it('prints the contract JSON and exits 1 on drift, 0 when clean, password never shown', () => {
-      const p = split(primary);
-      const drift = cli(['check', '--primary', p.dsn, '--replica', split(r1).dsn, '--tables', 'cat.missing_row,cat.clean_small', '--format', 'json'], { MYSQL_PWD: p.pw });
+      const p = splitPassword(primary);
+      const drift = cli(['check', '--primary', p.dsn, '--replica', splitPassword(r1).dsn, '--tables', 'cat.missing_row,cat.clean_small', '--format', 'json'], { MYSQL_PWD: p.pw });
       expect(drift.code).toBe(1);
       const j = JSON.parse(drift.stdout);
       expect(j).toMatchObject({ schemaVersion: 1, verdict: 'drift', primary: expect.any(String), replicas: [expect.any(String)] });
       expect(j.tables).toHaveLength(2);
       for (const t of j.tables) expect(Object.keys(t)).toEqual(expect.arrayContaining(['table', 'replica', 'status', 'primaryRows', 'replicaRows', 'chunks', 'driftChunks']));
       expect(typeof j.durationMs).toBe('number');
-      const clean = cli(['check', '--primary', p.dsn, '--replica', split(r2).dsn, '--tables', 'cat.clean_small'], { MYSQL_PWD: p.pw });
+      const clean = cli(['check', '--primary', p.dsn, '--replica', splitPassword(r2).dsn, '--tables', 'cat.clean_small'], { MYSQL_PWD: p.pw });
       expect(clean.code).toBe(0);
       expect(clean.stdout).toMatch(/CONSISTENT/);
       for (const out of [drift.stdout, drift.stderr, clean.stdout, clean.stderr]) expect(out).not.toContain(p.pw);
@@ -170,11 +157,11 @@ run('check on MariaDB (primary + 2 replicas, GTID, ROW)', () => {
       const res = cli(['check', '--primary', primary, '--replica', r2, '--tables', 'cat.clean_small', '--log-level', 'warn']);
       expect(res.code).toBe(0);
       expect(res.stderr).toMatch(/password given on the command line/);
-      expect(res.stdout + res.stderr).not.toContain(split(primary).pw);
+      expect(res.stdout + res.stderr).not.toContain(splitPassword(primary).pw);
     });
 
     it('bad input: one clear line each, the documented exit code, no stack, no password', () => {
-      const pw = split(primary).pw;
+      const pw = splitPassword(primary).pw;
       const port = new URL(primary).port;
       const cases: { args: string[]; env?: Record<string, string>; code: number; match: RegExp }[] = [
         { args: ['check', '--primary', 'not a dsn'], code: 2, match: /malformed connection string/ },
@@ -183,7 +170,7 @@ run('check on MariaDB (primary + 2 replicas, GTID, ROW)', () => {
         { args: ['check', '--primary', primary, '--bogus-flag'], code: 2, match: /unknown option/ },
         { args: ['check', '--primary', `mysql://root@127.0.0.1:${port}`, '--replica', r1], env: { MYSQL_PWD: 'wrong-password' }, code: 2, match: /access denied/i },
         { args: ['check', '--primary', 'mysql://root@127.0.0.1:1', '--replica', 'mysql://root@127.0.0.1:2'], env: { MYSQL_PWD: pw }, code: 3, match: /127\.0\.0\.1:1/ },
-        { args: ['check', '--primary', split(primary).dsn, '--replica', split(r1).dsn, '--tables', 'cat.no_such_table'], env: { MYSQL_PWD: pw }, code: 2, match: /cat\.no_such_table.*not found|not found.*cat\.no_such_table/ },
+        { args: ['check', '--primary', splitPassword(primary).dsn, '--replica', splitPassword(r1).dsn, '--tables', 'cat.no_such_table'], env: { MYSQL_PWD: pw }, code: 2, match: /cat\.no_such_table.*not found|not found.*cat\.no_such_table/ },
       ];
       for (const c of cases) {
         const res = cli(c.args, c.env);

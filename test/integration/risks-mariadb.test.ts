@@ -6,26 +6,14 @@
  * transaction and unsafe statements in the binlog (with safe counterparts not flagged), an engine
  * and a column changed on a replica, non-durable settings, a stopped SQL thread.
  */
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { risks, type RisksResult } from '../../src/api/risks.js';
 import { connectDsn, execOnNode, sandboxDown, sandboxUp, waitForReplicas, type NodeClient, type SandboxInfo } from '../../src/sandbox/index.js';
+import { cli, splitPassword } from '../support/cli.js';
 
-const BIN = fileURLToPath(new URL('../../bin/syncpoint', import.meta.url));
-function cli(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, ...env } });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-function split(dsn: string): { dsn: string; pw: string } {
-  const u = new URL(dsn);
-  const pw = decodeURIComponent(u.password);
-  u.password = '';
-  return { dsn: u.toString(), pw };
-}
 
 const findings = (r: RisksResult, rule: string) => r.findings.filter((f) => f.rule === rule);
 
@@ -66,8 +54,8 @@ describe('risks on MariaDB (primary + 2 replicas, STATEMENT)', () => {
     expect(res.verdict).toBe('clean');
     // STATEMENT is a habit worth a warning, on every server that feeds replicas.
     expect(findings(res, 'binlog-format').map((f) => f.server).sort()).toEqual([label(0), label(1), label(2)].sort());
-    const p = split(primary);
-    const out = cli(['risks', '--primary', p.dsn, '--replica', split(r1).dsn, '--replica', split(r2).dsn], { MYSQL_PWD: p.pw });
+    const p = splitPassword(primary);
+    const out = cli(['risks', '--primary', p.dsn, '--replica', splitPassword(r1).dsn, '--replica', splitPassword(r2).dsn], { MYSQL_PWD: p.pw });
     expect(out.code, out.stderr).toBe(0);
     expect(out.stdout).toMatch(/verdict: CLEAN/);
     expect(out.stdout + out.stderr).not.toContain(p.pw);
@@ -166,8 +154,8 @@ describe('risks on MariaDB (primary + 2 replicas, STATEMENT)', () => {
     });
 
     it('through the CLI: contract JSON, --fail-on, --sql offline, no password', () => {
-      const p = split(primary);
-      const out = cli(['risks', '--primary', p.dsn, '--replica', split(r1).dsn, '--format', 'json'], { MYSQL_PWD: p.pw });
+      const p = splitPassword(primary);
+      const out = cli(['risks', '--primary', p.dsn, '--replica', splitPassword(r1).dsn, '--format', 'json'], { MYSQL_PWD: p.pw });
       expect(out.code, out.stderr).toBe(1);
       const j = JSON.parse(out.stdout);
       expect(j).toMatchObject({ schemaVersion: 1, verdict: 'findings', findings: expect.any(Array) });
@@ -176,13 +164,13 @@ describe('risks on MariaDB (primary + 2 replicas, STATEMENT)', () => {
 
       const sql = join(work, 'app.sql');
       writeFileSync(sql, 'UPDATE shop.orders SET v = 0 ORDER BY id LIMIT 5;\nDELETE FROM shop.orders WHERE v = 0 LIMIT 5;\n');
-      const withSql = cli(['risks', '--primary', p.dsn, '--replica', split(r2).dsn, '--sql', sql, '--rules', 'unsafe-statement', '--no-digests', '--format', 'json'], { MYSQL_PWD: p.pw });
+      const withSql = cli(['risks', '--primary', p.dsn, '--replica', splitPassword(r2).dsn, '--sql', sql, '--rules', 'unsafe-statement', '--no-digests', '--format', 'json'], { MYSQL_PWD: p.pw });
       const fs = JSON.parse(withSql.stdout).findings;
       expect(fs).toEqual([expect.objectContaining({ rule: 'unsafe-statement', severity: 'error', object: 'shop.orders', source: 'app.sql:2' })]);
       expect(withSql.code).toBe(1);
-      const warnOnly = cli(['risks', '--primary', p.dsn, '--replica', split(r2).dsn, '--rules', 'binlog-format', '--fail-on', 'warning'], { MYSQL_PWD: p.pw });
+      const warnOnly = cli(['risks', '--primary', p.dsn, '--replica', splitPassword(r2).dsn, '--rules', 'binlog-format', '--fail-on', 'warning'], { MYSQL_PWD: p.pw });
       expect(warnOnly.code).toBe(1);
-      const errOnly = cli(['risks', '--primary', p.dsn, '--replica', split(r2).dsn, '--rules', 'binlog-format'], { MYSQL_PWD: p.pw });
+      const errOnly = cli(['risks', '--primary', p.dsn, '--replica', splitPassword(r2).dsn, '--rules', 'binlog-format'], { MYSQL_PWD: p.pw });
       expect(errOnly.code).toBe(0);
       const offline = cli(['risks', '--sql', sql, '--format', 'json']);
       expect(offline.code).toBe(0);

@@ -47,7 +47,9 @@ export async function auditStatus(s: Session): Promise<Record<string, string>> {
   );
 }
 
+/** One replication connection of a replica (MariaDB multi-source has several). */
 export interface AuditReplicaChannel {
+  /** '' for the default connection/channel. */
   readonly name: string;
   readonly ioRunning: boolean;
   readonly sqlRunning: boolean;
@@ -56,7 +58,9 @@ export interface AuditReplicaChannel {
   readonly lagSeconds: number | null;
   readonly sourceHost: string | null;
   readonly sourcePort: number | null;
-  readonly filters: Record<string, string>;
+  /** Replicate_Do_DB, Replicate_Ignore_DB, ... as the server prints them ('' when unset). */
+  readonly filters: Readonly<Record<string, string>>;
+  /** Statements left to skip (sql_slave_skip_counter / Skip_Counter). */
   readonly skipCounter: number;
 }
 

@@ -138,7 +138,7 @@ export interface AuditSubscription {
   readonly disableOnError: boolean | null;
   readonly applyErrors: number | null;
   readonly syncErrors: number | null;
-  readonly publications: string[];
+  readonly publications: readonly string[];
   readonly owner: string;
 }
 

@@ -1,9 +1,9 @@
 /**
- * Run one chunk's checksum on every server of a lane at once. The servers do the hashing;
- * only a count and a digest per server come back.
+ * Run one chunk's checksum (or a table's count) on every server of a lane at once. The servers
+ * do the hashing; only a count and a digest per server come back.
  */
 import type { Engine, Session } from '../../engine/engine.js';
-import type { ChunkChecksum, ChunkRange, ColumnInfo, TableInfo } from '../../engine/types.js';
+import type { ChunkChecksum, ChunkRange, ColumnInfo, Row, Sql, TableInfo } from '../../engine/types.js';
 import type { Lane } from '../sync/lane.js';
 
 export type ServerChunk =
@@ -21,28 +21,43 @@ export interface ChunkTarget {
   readonly range: ChunkRange;
 }
 
-async function one(engine: Engine, session: Session, target: ChunkTarget): Promise<ServerChunk> {
+/** What to ask each server, in its own dialect, and how to read the answer. */
+export type Probe = (engine: Engine) => { readonly q: Sql; readonly parse: (row: Row) => ChunkChecksum };
+
+export const checksumProbe = (target: ChunkTarget): Probe => (engine) => ({
+  q: engine.sql.chunkChecksum(target.table, target.table.columns, target.key, target.range),
+  parse: (row) => engine.sql.parseChecksum(row),
+});
+
+/** Exact COUNT(*) of the whole table; the digest is empty, so only counts compare. */
+export const countProbe = (table: TableInfo): Probe => (engine) => ({
+  q: engine.sql.rowCount(table),
+  parse: (row) => ({ rows: engine.sql.parseCount(row), digest: '' }),
+});
+
+async function one(engine: Engine, session: Session, probe: Probe): Promise<ServerChunk> {
   const started = performance.now();
   try {
-    const q = engine.sql.chunkChecksum(target.table, target.table.columns, target.key, target.range);
+    const { q, parse } = probe(engine);
     const rows = await session.query(q);
-    return { ok: true, checksum: engine.sql.parseChecksum(rows[0]!), ms: performance.now() - started };
+    return { ok: true, checksum: parse(rows[0]!), ms: performance.now() - started };
   } catch (error) {
     return { ok: false, error, ms: performance.now() - started };
   }
 }
 
-export async function runChunk(
+/** Run `probe` on the lane's primary session and on the sessions of `replicaLabels` in this lane, all at once. */
+export async function runOnLane(
   lane: Lane,
   primary: Engine,
   replicaEngines: ReadonlyMap<string, Engine>,
   replicaLabels: readonly string[],
-  target: ChunkTarget,
+  probe: Probe,
 ): Promise<ChunkOutcome> {
   const jobs = replicaLabels
     .filter((l) => lane.replicas.has(l))
-    .map(async (l) => [l, await one(replicaEngines.get(l)!, lane.replicas.get(l)!, target)] as const);
-  const [p, ...rs] = await Promise.all([one(primary, lane.primary, target), ...jobs]);
+    .map(async (l) => [l, await one(replicaEngines.get(l)!, lane.replicas.get(l)!, probe)] as const);
+  const [p, ...rs] = await Promise.all([one(primary, lane.primary, probe), ...jobs]);
   return { primary: p, replicas: new Map(rs) };
 }
 
