@@ -5,6 +5,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { check } from '../../src/api/check.js';
 import { execOnNode, sandboxDown, sandboxUp, type SandboxInfo } from '../../src/sandbox/index.js';
@@ -52,8 +54,18 @@ describe('check with a replica failing mid-run (MariaDB)', () => {
 
   it('a replica killed in the middle of a run is reported as an error; the other finishes', async () => {
     const victim = info.nodes[2]!;
-    const started = check({ primary: info.nodes[0]!.dsn, replicas: info.nodes.slice(1).map((n) => n.dsn), filter: { databases: ['f'] }, chunkTime: 0.02, concurrency: 1, maxSnapshotAgeMs: 500 });
-    await new Promise((r) => setTimeout(r, 700));
+    // Kill only once the run is provably under way: after its second sync point.
+    let epochs = 0;
+    let underWay!: () => void;
+    const secondEpoch = new Promise<void>((r) => (underWay = r));
+    const log = pino({ level: 'debug' }, new Writable({
+      write(chunk, _enc, done) {
+        if (String(chunk).includes('sync point established') && ++epochs === 2) underWay();
+        done();
+      },
+    }));
+    const started = check({ primary: info.nodes[0]!.dsn, replicas: info.nodes.slice(1).map((n) => n.dsn), filter: { databases: ['f'] }, chunkTime: 0.01, concurrency: 1, maxSnapshotAgeMs: 300, log });
+    await secondEpoch;
     process.kill(victim.pid!, 'SIGKILL');
     const res = await started;
     const r1 = `127.0.0.1:${info.nodes[1]!.port}`;

@@ -20,10 +20,12 @@ function startCli(args: string[], env: Record<string, string>) {
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
   child.stderr.on('data', (d) => (stderr += d));
+  // Resolves once the run has established a sync point: signals sent before that would only test startup.
+  const underWay = new Promise<void>((resolve) => child.stderr.on('data', () => stderr.includes('sync point established') && resolve()));
   const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) =>
     child.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr })),
   );
-  return { child, done };
+  return { child, done, underWay };
 }
 
 
@@ -51,7 +53,7 @@ for (const engine of ENGINES as SandboxEngine[]) {
     const args = () => {
       const p = splitPassword(info.nodes[0]!.dsn);
       return {
-        argv: ['check', '--primary', p.dsn, ...info.nodes.slice(1).flatMap((n) => ['--replica', splitPassword(n.dsn).dsn]), '--databases', 'big', '--chunk-time', '0.01', '--concurrency', '1', '--max-snapshot-age', '0.3', '--format', 'json'],
+        argv: ['check', '--primary', p.dsn, ...info.nodes.slice(1).flatMap((n) => ['--replica', splitPassword(n.dsn).dsn]), '--databases', 'big', '--chunk-time', '0.01', '--concurrency', '1', '--max-snapshot-age', '0.3', '--format', 'json', '--log-level', 'debug', '--log-format', 'json'],
         env: engine === 'mariadb' ? { MYSQL_PWD: p.pw } : { PGPASSWORD: p.pw },
       };
     };
@@ -86,7 +88,7 @@ for (const engine of ENGINES as SandboxEngine[]) {
     it('SIGINT stops within seconds, reports incomplete (exit 3) and restores everything', async () => {
       const a = args();
       const run = startCli(a.argv, a.env);
-      await new Promise((r) => setTimeout(r, 700));
+      await run.underWay;
       const sentAt = Date.now();
       run.child.kill('SIGINT');
       const res = await run.done;
@@ -103,7 +105,7 @@ for (const engine of ENGINES as SandboxEngine[]) {
     it.runIf(engine === 'postgres')('SIGKILL leaves no lock and no paused replication behind', async () => {
       const a = args();
       const run = startCli(a.argv, a.env);
-      await new Promise((r) => setTimeout(r, 700));
+      await run.underWay;
       run.child.kill('SIGKILL');
       const res = await run.done;
       expect(res.signal).toBe('SIGKILL');
