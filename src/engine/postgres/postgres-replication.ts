@@ -254,6 +254,15 @@ export function mapDiscovered(rows: readonly Row[]): DiscoveredReplica[] {
 
 // ---- the probe ----------------------------------------------------------------------------
 
+const FLUSH_LSN_SQL = 'pg_catalog.pg_current_wal_flush_lsn()::text AS flushed';
+
+/** 3 x wal_writer_delay ('200ms', '1s'), at most 1 s: the longest the tool holds its lock for it. */
+export function flushWaitMs(setting: unknown): number {
+  const m = /^(\d+)\s*(ms|s|min)?$/.exec(String(setting ?? '').trim());
+  const ms = m ? Number(m[1]) * (m[2] === 's' ? 1000 : m[2] === 'min' ? 60_000 : 1) : 200;
+  return Math.min(1000, 3 * ms);
+}
+
 export function createPostgresReplication(facts: PgServerFacts): ReplicationProbe {
   const unsupported = (what: string, s: Session): never => {
     throw new SyncpointError('usage', `${what} is not supported on PostgreSQL: a standby cannot stop at an exact position, so PostgreSQL uses the primary-lock sync method and never pauses replay`, s.server.label);
@@ -372,12 +381,26 @@ export function createPostgresReplication(facts: PgServerFacts): ReplicationProb
         ...(names.length ? [`LOCK TABLE ${names.join(', ')} IN SHARE MODE`] : []),
         // LOCK does not take the transaction snapshot; this statement does, after the lock, and
         // reads the position in the same breath: no write to a locked table can fall between.
-        'SELECT pg_catalog.pg_current_wal_insert_lsn()::text AS lsn',
+        `SELECT pg_catalog.pg_current_wal_insert_lsn()::text AS lsn, ${FLUSH_LSN_SQL}, pg_catalog.current_setting('wal_writer_delay') AS wal_writer_delay`,
       ];
       const rows = await run(s, statements.join('; '), { privilege: LOCK_PRIVILEGE });
       const lsn = lsnOf(rows[0]?.['lsn']);
       if (lsn === null) throw new SyncpointError('server', 'the primary reported no WAL position', s.server.label);
-      return pgLsn(insertLsnToRecordEnd(lsn, facts.wal));
+      const target = insertLsnToRecordEnd(lsn, facts.wal);
+      let flushed = lsnOf(rows[0]?.['flushed']);
+      if (flushed === null || flushed >= target) return pgLsn(target);
+      // Replicas only ever get flushed WAL, and the WAL writer flushes a partial page only for an
+      // asynchronous commit: a record of a transaction still open (a row lock, an uncommitted
+      // write) can stay unflushed at the tail indefinitely on a quiet primary. Give the WAL writer
+      // its cycle (asynchronous commits are flushed within 3 x wal_writer_delay); what is still
+      // unflushed after that belongs to open transactions, invisible to every snapshot, and the
+      // flushed position covers everything committed before the lock.
+      const deadline = Date.now() + flushWaitMs(rows[0]?.['wal_writer_delay']);
+      while (flushed < target && Date.now() < deadline) {
+        await sleep(10);
+        flushed = lsnOf((await run(s, `SELECT ${FLUSH_LSN_SQL}`))[0]?.['flushed']) ?? flushed;
+      }
+      return pgLsn(flushed < target ? flushed : target);
     },
   });
 }

@@ -38,6 +38,8 @@ export interface CheckResult {
   /** How replicas were found, replicas that left the run, sync notes. */
   readonly notes: string[];
   readonly sync: { method: string; epochs: number; maxLockMs: number; maxReplicaPauseMs: number; lanes: number };
+  /** Replication lag per replica, seconds: the highest seen at the start and end of the run (null: not reported). */
+  replicaLagSeconds?: Record<string, number | null>;
   /** Set when the run stopped early (signal, fatal error): what happened. */
   error?: string;
 }

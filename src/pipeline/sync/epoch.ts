@@ -23,6 +23,8 @@ export interface EpochContext {
   readonly lockRetries: number;
   readonly maxLockMs: number;
   readonly syncTimeoutMs: number;
+  /** Where replica-until writes its hold marker (default: the state dir's holds/). */
+  readonly holdsDir?: string;
   readonly log: Logger;
 }
 
@@ -33,4 +35,13 @@ export interface EpochResult {
   readonly failed: ReadonlyMap<string, string>;
   readonly lockMs: number;
   readonly replicaPauseMs: number;
+  /** Tables this epoch could not lock on the primary (primary-lock): not consistent in its lanes. */
+  readonly blocked?: ReadonlyMap<string, BlockedTable>;
+}
+
+/** Why a table was left out of a sync point. */
+export interface BlockedTable {
+  /** locked: a conflicting lock was held past every bounded wait; changed: dropped or renamed. */
+  readonly kind: 'locked' | 'changed';
+  readonly reason: string;
 }

@@ -5,6 +5,7 @@
  */
 import type { Session } from '../../engine/engine.js';
 import type { Position } from '../../engine/position.js';
+import type { BlockedTable } from './epoch.js';
 
 export interface Lane {
   readonly index: number;
@@ -14,6 +15,8 @@ export interface Lane {
   readonly primary: Session;
   /** Replica label -> session, only for replicas synchronized in this epoch. */
   readonly replicas: ReadonlyMap<string, Session>;
+  /** Tables (qualified names) this epoch could not lock: chunks of them must not run here. */
+  readonly blocked: ReadonlyMap<string, BlockedTable>;
 }
 
 export interface SyncStats {

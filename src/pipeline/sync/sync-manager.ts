@@ -2,7 +2,8 @@
  * Hands out lanes and renews them. An epoch lives at most maxSnapshotAgeMs (snapshots hold
  * read views and metadata locks on the primary: DDL would wait behind them), then in-flight
  * chunks finish and a new synchronized point is taken. refresh() forces a new point (rechecks).
- * Before each point, replicas lagging over maxLagSeconds are waited for (the run pauses).
+ * Before each point, replicas lagging over maxLagSeconds are waited for (the run pauses), and
+ * sessions lost since the last one are reconnected (the chunk that saw the loss is retried).
  */
 import type { Logger } from 'pino';
 import type { Session } from '../../engine/engine.js';
@@ -10,7 +11,7 @@ import type { SyncMethod } from '../../engine/capabilities.js';
 import type { TableInfo } from '../../engine/types.js';
 import { messageOf, SyncpointError } from '../../errors.js';
 import type { PrimaryNode, ReplicaNode } from '../topology/topology.js';
-import type { EpochContext, EpochReplica, EpochResult } from './epoch.js';
+import type { BlockedTable, EpochContext, EpochReplica, EpochResult } from './epoch.js';
 import type { Lane, SyncStats } from './lane.js';
 import { syncPrimaryLock } from './primary-lock.js';
 import { syncReplicaUntil } from './replica-until.js';
@@ -27,6 +28,8 @@ export interface SyncOptions {
   readonly tables: readonly TableInfo[];
   readonly log: Logger;
   readonly signal?: AbortSignal;
+  /** Hold markers' directory (replica-until); default: the state dir's holds/. */
+  readonly holdsDir?: string;
 }
 
 /** How long a replica's threads may be seen stopped without an error before it counts as down. */
@@ -44,6 +47,8 @@ export class SyncManager {
   readonly failedReplicas = new Map<string, string>();
 
   private primarySessions: Session[] = [];
+  /** The primary session that takes sync locks (primary-lock); replaced like a lane's when lost. */
+  private lockSession: Session | null = null;
   private readonly slots: ReplicaSlot[];
   private epoch = 0;
   private epochStartedAt = 0;
@@ -54,6 +59,19 @@ export class SyncManager {
   private fatal: unknown = null;
   private waiters: (() => void)[] = [];
   private closed = false;
+  /** Tables no longer locked for sync points (given up on, or gone): qualified names. */
+  private readonly dropped = new Set<string>();
+  /**
+   * primary-lock locks the tables still to check: not the finished ones (their writers need not
+   * wait), and a table some sync point could not lock only while its own chunks are asking
+   * (else its conflicting lock would cost every later sync point a lock wait).
+   */
+  private readonly active = new Set<string>();
+  private readonly finished = new Set<string>();
+  private readonly everBlocked = new Set<string>();
+  /** Tables the current epoch locked (null: the method locks nothing, every table is covered). */
+  private covered: ReadonlySet<string> | null = null;
+  private blockedNow: ReadonlyMap<string, BlockedTable> = new Map();
 
   constructor(
     private readonly primary: PrimaryNode,
@@ -81,12 +99,20 @@ export class SyncManager {
     }
   }
 
-  /** The next free lane of a current epoch; renews the epoch when it is due. */
-  async acquire(): Promise<Lane> {
+  /**
+   * The next free lane of a current epoch; renews the epoch when it is due, or when `table` is
+   * not covered by the current one (primary-lock: the epoch did not lock it).
+   */
+  async acquire(table?: string): Promise<Lane> {
+    if (table !== undefined) {
+      this.active.add(table);
+      this.finished.delete(table);
+    }
     for (;;) {
       if (this.fatal) throw this.fatal;
       if (this.o.signal?.aborted) throw new SyncpointError('interrupted', 'interrupted');
       if (this.closed) throw new Error('sync manager closed');
+      if (table !== undefined && this.epoch > 0 && this.covered && !this.covered.has(table) && !this.blockedNow.has(table)) this.forced = true;
       const due = this.epoch === 0 || this.forced || Date.now() - this.epochStartedAt > this.o.maxSnapshotAgeMs;
       if (!due && this.free.length > 0) {
         this.busy++;
@@ -117,6 +143,18 @@ export class SyncManager {
     this.forced = true;
   }
 
+  /** Stop locking `qualified` for sync points (it is skipped, dropped or renamed). */
+  dropTable(qualified: string): void {
+    this.dropped.add(qualified);
+    this.active.delete(qualified);
+  }
+
+  /** No more chunks of `qualified` for now: later sync points need not lock it. */
+  deactivate(qualified: string): void {
+    this.active.delete(qualified);
+    this.finished.add(qualified);
+  }
+
   private wake(): void {
     const w = this.waiters;
     this.waiters = [];
@@ -127,8 +165,23 @@ export class SyncManager {
     const started = Date.now();
     this.free = [];
     await this.endSnapshots();
-    if (this.primarySessions.length === 0) {
-      for (let i = 0; i < this.o.lanes; i++) this.primarySessions.push(await this.primary.engine.session());
+    // A lane session that was lost (KILL, pg_terminate_backend, a network blip) is replaced: the
+    // chunk it was running is retried at this new sync point. Failing to reconnect to the primary ends the run.
+    for (let i = 0; i < this.o.lanes; i++) {
+      const s = this.primarySessions[i];
+      if (s && !s.closed) continue;
+      if (s) {
+        this.o.log.warn({ server: this.primary.label }, 'a primary session was lost: reconnecting');
+        await s.close();
+      }
+      this.primarySessions[i] = await this.primary.engine.session();
+    }
+    if (this.method === 'primary-lock' && (!this.lockSession || this.lockSession.closed)) {
+      if (this.lockSession) {
+        this.o.log.warn({ server: this.primary.label }, 'the primary lock session was lost: reconnecting');
+        await this.lockSession.close();
+      }
+      this.lockSession = await this.primary.engine.session();
     }
     const ready: EpochReplica[] = [];
     await Promise.all(
@@ -137,6 +190,11 @@ export class SyncManager {
         if (this.failedReplicas.has(label)) return;
         try {
           await this.waitForLag(slot.node);
+          if (slot.sessions?.some((s) => s.closed)) {
+            this.o.log.warn({ replica: label }, 'a replica session was lost: reconnecting');
+            await Promise.all(slot.sessions.map((s) => s.close()));
+            slot.sessions = null;
+          }
           if (!slot.sessions) {
             slot.sessions = [];
             for (let i = 0; i < this.o.lanes; i++) slot.sessions.push(await slot.node.engine!.session());
@@ -148,12 +206,18 @@ export class SyncManager {
       }),
     );
     if (ready.length === 0) throw new SyncpointError('connection', `no replica left to compare with (${[...this.failedReplicas].map(([l, r]) => `${l}: ${r}`).join('; ')})`);
+    const tables = this.o.tables.filter((t) => {
+      const q = t.qualified;
+      return !this.dropped.has(q) && !this.finished.has(q) && (!this.everBlocked.has(q) || this.active.has(q));
+    });
     const ctx: EpochContext = {
-      primary: { label: this.primary.label, engine: this.primary.engine, control: this.primary.control, sessions: this.primarySessions },
+      primary: { label: this.primary.label, engine: this.primary.engine, control: this.lockSession ?? this.primary.control, sessions: this.primarySessions },
       replicas: ready,
-      tables: this.o.tables,
+      tables,
+      ...(this.o.holdsDir ? { holdsDir: this.o.holdsDir } : {}),
       lockWaitMs: this.o.lockWaitMs,
-      lockRetries: 5,
+      // A table that was in the way before is likely still: its writers get one bounded wait, not five.
+      lockRetries: tables.some((t) => this.everBlocked.has(t.qualified)) ? 1 : 5,
       maxLockMs: this.o.maxLockMs,
       syncTimeoutMs: this.o.syncTimeoutMs,
       log: this.o.log,
@@ -164,7 +228,12 @@ export class SyncManager {
     this.epochStartedAt = Date.now();
     this.forced = false;
     const synced = ready.filter((r) => !res.failed.has(r.label));
+    const blocked: ReadonlyMap<string, BlockedTable> = res.blocked ?? new Map();
+    this.blockedNow = blocked;
+    for (const q of blocked.keys()) this.everBlocked.add(q);
+    this.covered = this.method === 'primary-lock' ? new Set(ctx.tables.map((t) => t.qualified).filter((q) => !blocked.has(q))) : null;
     this.free = res.positions.map((position, index) => ({
+      blocked,
       index,
       epoch: this.epoch,
       position,
@@ -214,18 +283,15 @@ export class SyncManager {
     for (const slot of this.slots) {
       for (const s of slot.sessions ?? []) all.push({ label: slot.node.label, s, end: (x) => slot.node.engine!.replication.endSnapshot(x) });
     }
+    // A closed session is reopened by renew(); whether its server is still there decides then.
     await Promise.all(
       all.map(async ({ label, s, end }) => {
-        if (s.closed) {
-          if (label === this.primary.label) throw new SyncpointError('connection', 'connection to the primary lost', label);
-          this.markReplicaFailed(label, 'connection lost');
-          return;
-        }
+        if (s.closed) return;
         try {
           await end(s);
         } catch (err) {
-          if (label === this.primary.label) throw err;
-          this.markReplicaFailed(label, `connection lost: ${messageOf(err)}`);
+          this.o.log.debug({ server: label }, `could not end a snapshot (${messageOf(err)}): the session is replaced`);
+          await s.close();
         }
       }),
     );
@@ -236,6 +302,6 @@ export class SyncManager {
     this.closed = true;
     this.wake();
     await this.endSnapshots().catch(() => undefined);
-    await Promise.all([...this.primarySessions, ...this.slots.flatMap((s) => s.sessions ?? [])].map((s) => s.close()));
+    await Promise.all([...this.primarySessions, ...(this.lockSession ? [this.lockSession] : []), ...this.slots.flatMap((s) => s.sessions ?? [])].map((s) => s.close()));
   }
 }

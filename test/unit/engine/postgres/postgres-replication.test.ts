@@ -200,10 +200,29 @@ describe('sync primitives', () => {
     const s = fakeSession(() => [{ lsn: '0/4000028' }]);
     const pos = await probe.lockTablesForSync(s, [table, table], 750);
     expect(s.log).toEqual([
-      `BEGIN ISOLATION LEVEL REPEATABLE READ; SET LOCAL lock_timeout = '750ms'; LOCK TABLE "app"."acct" IN SHARE MODE; SELECT pg_catalog.pg_current_wal_insert_lsn()::text AS lsn`,
+      `BEGIN ISOLATION LEVEL REPEATABLE READ; SET LOCAL lock_timeout = '750ms'; LOCK TABLE "app"."acct" IN SHARE MODE; SELECT pg_catalog.pg_current_wal_insert_lsn()::text AS lsn, pg_catalog.pg_current_wal_flush_lsn()::text AS flushed, pg_catalog.current_setting('wal_writer_delay') AS wal_writer_delay`,
     ]);
     // The insert position after a segment header is moved back to the boundary a replica reaches.
     expect(formatPosition(pos)).toBe('0/4000000');
+  });
+
+  it('waits for the WAL writer when the insert position is ahead of the flushed one, then uses the flushed one', async () => {
+    // An open transaction's WAL can stay unflushed on a quiet primary; replicas never receive it.
+    const s = fakeSession((sql) =>
+      sql.includes('LOCK TABLE') ? [{ lsn: '0/5000100', flushed: '0/5000080', wal_writer_delay: '10ms' }] : [{ flushed: '0/5000080' }],
+    );
+    const pos = await probe.lockTablesForSync(s, [table], 750);
+    expect(formatPosition(pos)).toBe('0/5000080');
+    expect(s.log.length).toBeGreaterThan(1);
+  });
+
+  it('takes the insert position once the flush catches up with it', async () => {
+    let polls = 0;
+    const s = fakeSession((sql) =>
+      sql.includes('LOCK TABLE') ? [{ lsn: '0/5000100', flushed: '0/5000080', wal_writer_delay: '200ms' }] : [{ flushed: ++polls > 1 ? '0/5000100' : '0/5000080' }],
+    );
+    const pos = await probe.lockTablesForSync(s, [table], 750);
+    expect(formatPosition(pos)).toBe('0/5000100');
   });
 
   it('imports a snapshot into a read-only REPEATABLE READ transaction and rejects malformed ids', async () => {
