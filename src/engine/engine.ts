@@ -4,6 +4,7 @@
  */
 import type { Capabilities } from './capabilities.js';
 import type { Position } from './position.js';
+import type { RowSql } from './row-types.js';
 import type {
   ChunkChecksum,
   ChunkRange,
@@ -59,6 +60,8 @@ export interface SqlDialect {
   /** Exact row count of the whole table. Result read with parseCount. */
   rowCount(t: TableInfo): Sql;
   parseCount(row: Row): number;
+  /** Single rows for diff and repair: row pages, hash groups, literals, repair statements. */
+  readonly rows: RowSql;
 }
 
 /** Replication facts and the primitives the sync stage sequences. */

@@ -17,6 +17,7 @@
  */
 import type { SqlDialect } from '../engine.js';
 import type { ChunkChecksum, ChunkRange, ColumnInfo, KeyValues, Row, Sql, SqlValue, TableInfo } from '../types.js';
+import { postgresRowSql } from './postgres-row-sql.js';
 
 export function quoteIdent(name: string): string {
   if (name.includes('\u0000')) throw new Error(`identifier contains a NUL character: ${JSON.stringify(name)}`);
@@ -39,7 +40,7 @@ export function markInheritanceParent(t: TableInfo): void {
   inheritanceParents.add(t);
 }
 
-function from(t: TableInfo): string {
+export function from(t: TableInfo): string {
   return `${inheritanceParents.has(t) ? 'ONLY ' : ''}${qualifiedName(t)} AS t`;
 }
 
@@ -56,7 +57,7 @@ function compareKey(key: readonly ColumnInfo[], op: '>' | '<=', values: KeyValue
   return `(${key.map(col).join(', ')}) ${op} (${placeholders.join(', ')})`;
 }
 
-function rangeWhere(key: readonly ColumnInfo[] | null, range: ChunkRange, params: SqlValue[]): string {
+export function rangeWhere(key: readonly ColumnInfo[] | null, range: ChunkRange, params: SqlValue[]): string {
   if (!key) return '';
   const parts: string[] = [];
   if (range.lower) parts.push(compareKey(key, '>', range.lower, params));
@@ -131,4 +132,8 @@ export const postgresDialect: SqlDialect = Object.freeze({
   parseBoundary,
   rowCount,
   parseCount,
+  // A getter: the row module imports this one, so its value may not exist yet at load time.
+  get rows() {
+    return postgresRowSql;
+  },
 });

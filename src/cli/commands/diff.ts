@@ -1,0 +1,111 @@
+/** `syncpoint diff`: flags -> options -> api -> render -> exit code. */
+import { InvalidArgumentError, type Command } from 'commander';
+import { diff, type DiffApiOptions } from '../../api/diff.js';
+import { readCheckResult } from '../../pipeline/diff/from-check.js';
+import { diffDefaults } from '../../pipeline/diff/run-diff.js';
+import { checkDefaults } from '../../pipeline/run-check.js';
+import type { Logger } from '../../log.js';
+import { renderDiff } from '../render/diff-table.js';
+import { addConnectionFlags, addFilterFlags, addOutputFlags, connectionSpecs, nonNegativeInt, positiveNumber, tableFilter, type ConnectionFlags } from '../options.js';
+import { runCommand, type OutputFlags } from '../run-command.js';
+
+export interface SyncFlags extends ConnectionFlags {
+  databases?: string[];
+  tables?: string[];
+  ignoreDatabases?: string[];
+  ignoreTables?: string[];
+  chunkTime: number;
+  nokeyMaxRows: number;
+  concurrency: number;
+  maxLag: number;
+  lagWait: number;
+  syncMethod?: 'replica-until' | 'primary-lock';
+  maxSnapshotAge: number;
+  lockWaitTimeout: number;
+  maxLockTime: number;
+  syncTimeout: number;
+}
+
+export interface DiffFlags extends SyncFlags, OutputFlags {
+  fromCheck?: string;
+  maxRows: number;
+  showValues: boolean;
+  bisectRows: number;
+}
+
+/** The connection, table and synchronization flags check has, for diff and repair. */
+export function addSyncFlags(cmd: Command): Command {
+  addConnectionFlags(cmd);
+  addFilterFlags(cmd);
+  return cmd
+    .option('--chunk-time <seconds>', 'target time per checksum chunk', positiveNumber('--chunk-time'), checkDefaults.chunkTime)
+    .option('--nokey-max-rows <n>', 'compare a table without a usable key (whole rows as a multiset) up to this many rows', nonNegativeInt('--nokey-max-rows'), checkDefaults.noKeyMaxRows)
+    .option('--concurrency <n>', 'parallel lanes (one session per server each)', (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1 || n > 64) throw new InvalidArgumentError('--concurrency must be 1..64');
+      return n;
+    }, checkDefaults.concurrency)
+    .option('--max-lag <seconds>', 'pause while a replica lags more than this', nonNegativeInt('--max-lag'), checkDefaults.maxLagSeconds)
+    .option('--lag-wait <seconds>', 'give up on a replica that lags over --max-lag this long', positiveNumber('--lag-wait'), checkDefaults.lagWaitMs / 1000)
+    .option('--sync-method <method>', 'replica-until (MariaDB: no primary locks) or primary-lock (brief SHARE table locks on the primary)', (v) => {
+      if (v !== 'replica-until' && v !== 'primary-lock') throw new InvalidArgumentError('--sync-method must be replica-until or primary-lock');
+      return v;
+    })
+    .option('--max-snapshot-age <seconds>', 'renew sync points this often', positiveNumber('--max-snapshot-age'), checkDefaults.maxSnapshotAgeMs / 1000)
+    .option('--lock-wait-timeout <seconds>', "the tool's own lock waits give up after this (then retry)", positiveNumber('--lock-wait-timeout'), checkDefaults.lockWaitMs / 1000)
+    .option('--max-lock-time <seconds>', 'primary-lock: never hold table locks on the primary longer than this', positiveNumber('--max-lock-time'), checkDefaults.maxLockMs / 1000)
+    .option('--sync-timeout <seconds>', 'replica-until: how long a replica may take to reach a sync position', positiveNumber('--sync-timeout'), checkDefaults.syncTimeoutMs / 1000);
+}
+
+export function addDiffFlags(cmd: Command, maxRowsDefault: number): Command {
+  return cmd
+    .option('--from-check <file>', 'start from a previous `check --format json` result: only its drifting tables and chunks are narrowed down')
+    .option('--max-rows <n>', 'list at most this many differing rows (the totals still count every one)', nonNegativeInt('--max-rows'), maxRowsDefault)
+    .option('--bisect-rows <n>', 'bisect a differing chunk until a range holds at most this many rows, then compare rows', (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1 || n > 100_000) throw new InvalidArgumentError('--bisect-rows must be 1..100000');
+      return n;
+    }, diffDefaults.leafRows);
+}
+
+/** Flags to the options diff (and repair, when it runs diff) takes. */
+export function diffOptionsFrom(f: SyncFlags & { fromCheck?: string; maxRows: number; bisectRows: number; showValues?: boolean }, log: Logger, signal: AbortSignal): DiffApiOptions {
+  const { primary, replicas } = connectionSpecs(f, log);
+  return {
+    primary,
+    replicas,
+    filter: tableFilter(f),
+    chunkTime: f.chunkTime,
+    noKeyMaxRows: f.nokeyMaxRows,
+    concurrency: f.concurrency,
+    maxLagSeconds: f.maxLag,
+    lagWaitMs: f.lagWait * 1000,
+    ...(f.syncMethod ? { syncMethod: f.syncMethod } : {}),
+    maxSnapshotAgeMs: f.maxSnapshotAge * 1000,
+    lockWaitMs: f.lockWaitTimeout * 1000,
+    maxLockMs: f.maxLockTime * 1000,
+    syncTimeoutMs: f.syncTimeout * 1000,
+    connectTimeoutMs: f.connectTimeout * 1000,
+    maxRows: f.maxRows,
+    leafRows: f.bisectRows,
+    showValues: f.showValues ?? false,
+    ...(f.fromCheck ? { fromCheck: readCheckResult(f.fromCheck) } : {}),
+    log,
+    signal,
+  };
+}
+
+export function registerDiff(program: Command): void {
+  const cmd = program
+    .command('diff')
+    .description('narrow differing chunks down to rows at synchronized positions: missing and extra rows on each replica, and changed rows with the columns that differ');
+  addSyncFlags(cmd);
+  addDiffFlags(cmd, diffDefaults.maxRows).option('--show-values', 'show the differing values (truncated); off by default, as they may be private data', false);
+  addOutputFlags(cmd);
+  cmd.action(async (f: DiffFlags) => {
+    await runCommand(f, async ({ log, signal }) => {
+      const result = await diff(diffOptionsFrom(f, log, signal));
+      return { result, verdict: result.verdict, render: renderDiff };
+    });
+  });
+}

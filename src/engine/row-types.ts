@@ -1,0 +1,96 @@
+/**
+ * Neutral shapes for reading and rewriting single rows (diff and repair). Engines build the SQL
+ * and parse the answers; the pipeline compares and sequences.
+ */
+import type { ChunkRange, ColumnInfo, KeyValues, Row, Sql, TableInfo } from './types.js';
+
+/**
+ * One key column's value in the order the row page is sorted by: `n` a number (as the driver
+ * returned it: decimal text or a JS number), `b` the column's bytes as upper-case hex. The page is
+ * sorted by exactly these, so a merge in JS sees the same order the server produced.
+ */
+export type OrderValue = { readonly n: string | number } | { readonly b: string };
+
+export interface FetchedRow {
+  readonly order: readonly OrderValue[];
+  /** Exact key values, bindable again through the same engine (same encoding as chunk boundaries). */
+  readonly keyValues: KeyValues;
+  /** Key values for people: text, numbers, 0x-hex for bytes. */
+  readonly keyDisplay: readonly (string | number | null)[];
+  /** One canonical text per column of the table: equal iff the stored values are equal. */
+  readonly cells: readonly string[];
+  /** Truncated printable values per column, only when asked for. */
+  readonly shown: readonly (string | null)[] | null;
+}
+
+export interface RowPageRequest {
+  readonly table: TableInfo;
+  readonly key: readonly ColumnInfo[];
+  readonly range: ChunkRange;
+  readonly offset: number;
+  readonly limit: number;
+  readonly showValues: boolean;
+}
+
+/** A row-hash group of a key-less table: how many rows carry this exact content. */
+export interface HashGroup {
+  readonly hash: string;
+  readonly count: number;
+}
+
+/** Foreign keys and triggers that make a row write do more than write that row. */
+export interface RelatedObject {
+  readonly kind: 'foreign-key-child' | 'foreign-key-parent' | 'trigger';
+  readonly name: string;
+  /** The other table (foreign keys) or the trigger's event, for the warning. */
+  readonly detail: string;
+  /** ON DELETE/UPDATE CASCADE or SET NULL/DEFAULT on a key pointing at this table. */
+  readonly cascades: boolean;
+}
+
+/** What a primary-side rewrite does for one row, or why it cannot. */
+export type PrimaryRewrite = { readonly statements: readonly string[] } | { readonly refused: string };
+
+export type RowKind = 'missing' | 'extra' | 'changed';
+
+export interface RowSql {
+  rowPage(req: RowPageRequest): Sql;
+  parseRowPage(row: Row, req: RowPageRequest): FetchedRow;
+  /** Key-less tables: row-content hash groups after `after`, in hash order. */
+  hashPage(t: TableInfo, after: string | null, limit: number): Sql;
+  parseHashPage(row: Row): HashGroup;
+  /** One row by exact key: every insertable column as a SQL literal the server spelled; FOR UPDATE with lock. */
+  rowLiterals(t: TableInfo, key: readonly ColumnInfo[], keyValues: KeyValues, lock: boolean): Sql;
+  /** Literals in insertableColumns(t) order. */
+  parseRowLiterals(row: Row, t: TableInfo): string[];
+  /** Many rows by exact key in one statement, each with its key values (encoded as row pages give them). */
+  rowsLiterals(t: TableInfo, key: readonly ColumnInfo[], keys: readonly KeyValues[]): Sql;
+  parseKeyedLiterals(row: Row, t: TableInfo, key: readonly ColumnInfo[]): { keyValues: KeyValues; literals: string[] };
+  insertableColumns(t: TableInfo): ColumnInfo[];
+  /** Key-less tables: one row whose content hash (as hashPage spells it) is `hash`, as literals. */
+  rowLiteralsByHash(t: TableInfo, hash: string): Sql;
+  /** Key-less tables: delete `copies` rows whose content hash is `hash`. */
+  deleteByHash(t: TableInfo, hash: string, copies: number): string;
+  insert(t: TableInfo, literals: readonly string[]): string;
+  /** Insert the row, or overwrite every non-key column when the key exists (no delete, so no cascades). */
+  upsert(t: TableInfo, key: readonly ColumnInfo[], literals: readonly string[]): string;
+  deleteByKey(t: TableInfo, key: readonly ColumnInfo[], keyValues: KeyValues): string;
+  /** `col = value AND ...` for people reading the SQL (comments). */
+  keyComment(key: readonly ColumnInfo[], display: readonly (string | number | null)[]): string;
+  /** Session statements for writing on a replica without the write going anywhere else. */
+  replicaWriteSetup(): readonly string[];
+  beginWrite(): string;
+  commit(): string;
+  rollback(): string;
+  /**
+   * The primary-side rewrite of one row so that replication carries the primary's own values to
+   * the replica. `literals` null: the primary has no row with that key now.
+   */
+  primaryRewrite(t: TableInfo, key: readonly ColumnInfo[], keyValues: KeyValues, literals: readonly string[] | null, kind: RowKind): PrimaryRewrite;
+  /** Session statements before a primary-side rewrite transaction. */
+  primaryWriteSetup(): readonly string[];
+  relatedObjects(t: TableInfo): Sql;
+  parseRelated(rows: readonly Row[]): RelatedObject[];
+  /** Statements a printed script starts with so its literals mean the same on any session. */
+  scriptPreamble(): readonly string[];
+}

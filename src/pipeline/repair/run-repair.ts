@@ -1,0 +1,390 @@
+/**
+ * repair, as a numbered list:
+ *   1. input: a diff result (every differing row listed, not truncated)
+ *   2. topology and schema: each table's key must still be the key the diff named rows by
+ *   3. foreign keys and triggers of each table: warnings; cascading keys stop --apply without --force
+ *   4. per (table, replica), transactions of up to ROWS_PER_TRANSACTION rows, each statement made
+ *      from the primary's current row (absent there: a delete by key):
+ *      print           the replica-side SQL as a reviewable script, nothing executed
+ *      apply-replica   the replica-side SQL on the replica, binary logging / replication triggers
+ *                      off for that session, while the primary holds the table still at a position
+ *                      the replica has applied (so no replicated change races the rewrite)
+ *      apply-primary   the engine's primary rewrite in a transaction on the primary that reads
+ *                      the row FOR UPDATE, so replication carries the primary's values
+ *   5. apply modes: check again on the repaired tables, and the verdict from it
+ */
+import type { Logger } from 'pino';
+import type { ConnectionSpec } from '../../config/dsn.js';
+import type { Engine, Session } from '../../engine/engine.js';
+import type { RelatedObject } from '../../engine/row-types.js';
+import type { ColumnInfo, SqlValue, TableInfo } from '../../engine/types.js';
+import { messageOf, SyncpointError, usageError } from '../../errors.js';
+import type { DiffResult, DiffRow } from '../diff/diff-result.js';
+import { chooseKey } from '../plan/choose-key.js';
+import type { CheckResult } from '../report/check-result.js';
+import { resolveTopology, type ReplicaNode } from '../topology/topology.js';
+import type { RepairMode, RepairResult, RepairTable } from './repair-result.js';
+
+export const ROWS_PER_TRANSACTION = 100;
+
+export interface RepairOptions {
+  readonly primary: ConnectionSpec;
+  readonly replicas: readonly ConnectionSpec[];
+  readonly diff: DiffResult;
+  readonly apply: 'primary' | 'replica' | null;
+  /** Key-less tables: repair by row content on the replica side (print or --apply replica). */
+  readonly allowKeyless: boolean;
+  /** Apply even where foreign keys cascade from the repaired tables. */
+  readonly force: boolean;
+  readonly lockWaitMs: number;
+  readonly syncTimeoutMs: number;
+  readonly connectTimeoutMs: number;
+  readonly log: Logger;
+  readonly signal?: AbortSignal;
+  /** check on these tables, for the follow-up. */
+  readonly followUp: (tables: readonly string[]) => Promise<CheckResult>;
+}
+
+interface Group {
+  readonly table: string;
+  readonly replica: string;
+  readonly rows: DiffRow[];
+}
+
+interface Prepared {
+  readonly group: Group;
+  readonly entry: RepairTable;
+  readonly t: TableInfo | null;
+  readonly key: readonly ColumnInfo[] | null;
+  readonly node: ReplicaNode | null;
+}
+
+export async function runRepair(o: RepairOptions): Promise<RepairResult> {
+  const started = Date.now();
+  const mode: RepairMode = o.apply === 'primary' ? 'apply-primary' : o.apply === 'replica' ? 'apply-replica' : 'print';
+  // 1. input
+  if (o.diff.truncated) {
+    const total = o.diff.totals.reduce((n, t) => n + t.missing + t.extra + t.changed, 0);
+    throw usageError(`the diff lists ${o.diff.rows.length} of ${total} differing rows: raise --max-rows to ${total} or more (on repair, or on the diff that wrote the --from-diff file) so every row can be repaired`);
+  }
+  const topo = await resolveTopology({ primary: o.primary, replicas: o.replicas, connect: { lockWaitMs: o.lockWaitMs, connectTimeoutMs: o.connectTimeoutMs, appName: 'syncpoint-repair' }, log: o.log });
+  const result: RepairResult = {
+    schemaVersion: 1,
+    command: 'repair',
+    verdict: 'clean',
+    mode,
+    primary: topo.primary.label,
+    replicas: topo.replicas.map((r) => r.label),
+    tables: [],
+    warnings: [],
+    notes: [...topo.notes],
+    durationMs: 0,
+  };
+  const script: string[] = [];
+  let failed = false;
+  try {
+    if (o.diff.primary !== topo.primary.label) throw usageError(`the diff was taken against primary ${o.diff.primary}, not ${topo.primary.label}`);
+    const pe = topo.primary.engine;
+    for (const p of o.diff.problems ?? []) result.notes.push(`not repairable from the diff: ${p.table} on ${p.replica}: ${p.reason}`);
+
+    // 2. topology and schema
+    const groups = groupRows(o.diff.rows);
+    const schemas = [...new Set(groups.map((g) => g.table.split('.')[0]!))];
+    const tables = groups.length ? await pe.introspector.loadSchema(topo.primary.control, { schemas }) : [];
+    const byName = new Map(tables.map((t) => [t.qualified, t]));
+    const prepared: Prepared[] = groups.map((g) => prepare(g, byName.get(g.table) ?? null, topo.replicas.find((r) => r.label === g.replica) ?? null, o));
+    result.tables.push(...prepared.map((p) => p.entry));
+
+    // 3. foreign keys and triggers
+    const cascading: string[] = [];
+    for (const p of prepared) {
+      if (!p.t || p.entry.refused === p.entry.rows) continue;
+      const where = mode === 'apply-replica' && p.node?.engine && p.node.control ? { e: p.node.engine, s: p.node.control, side: 'replica' } : { e: pe, s: topo.primary.control, side: 'primary' };
+      const related = where.e.sql.rows.parseRelated(await where.s.query(where.e.sql.rows.relatedObjects(p.t)));
+      p.entry.related.push(...related);
+      for (const r of related) result.warnings.push(relatedWarning(p, r, mode, where.side));
+      if (related.some((r) => r.cascades)) cascading.push(p.entry.table);
+    }
+    if (mode !== 'print' && cascading.length && !o.force) {
+      throw usageError(`foreign keys cascade from ${[...new Set(cascading)].join(', ')}: a repaired row can change or delete rows of other tables; review the printed SQL (repair without --apply), then add --force to apply`);
+    }
+
+    // 4. statements
+    for (const p of prepared) {
+      const todo = p.group.rows.filter((_r, i) => !refusedIndex(p).has(i));
+      if (todo.length === 0 || !p.t) continue;
+      for (let i = 0; i < todo.length; i += ROWS_PER_TRANSACTION) {
+        if (o.signal?.aborted) throw new SyncpointError('interrupted', 'interrupted');
+        const chunk = todo.slice(i, i + ROWS_PER_TRANSACTION);
+        try {
+          if (mode === 'print') script.push(...(await printChunk(pe, topo.primary.control, p, chunk)));
+          else if (mode === 'apply-replica') await applyOnReplica(o, pe, p, chunk);
+          else await applyOnPrimary(pe, p, chunk);
+        } catch (err) {
+          if (err instanceof SyncpointError && (err.kind === 'interrupted' || err.kind === 'usage')) throw err;
+          failed = true;
+          const msg = messageOf(err);
+          const hint = /read.only/i.test(msg) && mode === 'apply-replica' ? ' (writing a read_only replica needs READ_ONLY ADMIN or SUPER; PostgreSQL: only a logical subscriber can be written)' : '';
+          p.entry.reason = `transaction ${Math.floor(i / ROWS_PER_TRANSACTION) + 1} failed and was rolled back: ${msg}${hint}`;
+          o.log.error({ table: p.entry.table, replica: p.entry.replica }, p.entry.reason);
+          break;
+        }
+      }
+    }
+  } finally {
+    await topo.close();
+  }
+
+  const refused = result.tables.some((t) => t.refused > 0);
+  const rows = result.tables.reduce((n, t) => n + t.rows, 0);
+  if (mode === 'print') {
+    result.script = scriptText(result, script, topo.primary.engine);
+    result.verdict = rows === 0 ? 'clean' : refused || failed ? 'incomplete' : 'ok';
+  } else if (rows === 0) {
+    result.verdict = 'clean';
+  } else {
+    // 5. follow-up check on what was repaired
+    const names = [...new Set(result.tables.map((t) => t.table))];
+    try {
+      const check = await o.followUp(names);
+      result.followUp = {
+        verdict: check.verdict,
+        tables: check.tables.map((t) => ({ table: t.table, replica: t.replica, status: t.status, ...(t.reason ? { reason: t.reason } : {}) })),
+      };
+      result.verdict = check.verdict === 'drift' ? 'failed' : check.verdict === 'consistent' && !refused && !failed ? 'passed' : 'incomplete';
+    } catch (err) {
+      result.error = `follow-up check failed: ${messageOf(err)}`;
+      result.verdict = 'incomplete';
+    }
+  }
+  result.durationMs = Date.now() - started;
+  return result;
+}
+
+function groupRows(rows: readonly DiffRow[]): Group[] {
+  const m = new Map<string, Group>();
+  for (const r of rows) {
+    const k = `${r.table}\u0000${r.replica}`;
+    let g = m.get(k);
+    if (!g) m.set(k, (g = { table: r.table, replica: r.replica, rows: [] }));
+    g.rows.push(r);
+  }
+  return [...m.values()].sort((a, b) => a.table.localeCompare(b.table) || a.replica.localeCompare(b.replica));
+}
+
+const refusals = new WeakMap<Prepared, Set<number>>();
+const refusedIndex = (p: Prepared) => refusals.get(p) ?? new Set<number>();
+
+function prepare(g: Group, t: TableInfo | null, node: ReplicaNode | null, o: RepairOptions): Prepared {
+  const count = g.rows.reduce((n, r) => n + (r.copies ?? 1), 0);
+  const entry: RepairTable = { table: g.table, replica: g.replica, rows: count, statements: 0, transactions: 0, refused: 0, related: [] };
+  const refuseAll = (reason: string): Prepared => {
+    entry.refused = count;
+    entry.reason = reason;
+    return { group: g, entry, t: null, key: null, node };
+  };
+  if (!t) return refuseAll('the table no longer exists on the primary');
+  // Printing reads only the primary; applying needs the replica (and the follow-up check does).
+  if (o.apply && (!node || node.error)) return refuseAll(`replica not reachable or not a replica: ${node?.error ?? 'not in this run (pass it with --replica)'}`);
+  if (o.apply === 'replica' && !node?.engine) return refuseAll('replica not connected');
+  if (o.apply === 'replica' && node?.status?.kind === 'physical') return refuseAll('a physical standby cannot be written: use --apply primary, or rebuild it (syncpoint clone)');
+  const key = chooseKey(t)?.columns ?? null;
+  const p: Prepared = { group: g, entry, t, key, node };
+  const refused = new Set<number>();
+  const reasons = new Set<string>();
+  g.rows.forEach((r, i) => {
+    let why: string | null = null;
+    if (r.key === null) {
+      if (key) why = 'the diff compared this table without a key but it has one now: run diff again';
+      else if (!o.allowKeyless) why = 'no primary key or unique NOT NULL index: rows can only be matched by their whole content; --allow-keyless deletes and inserts whole-row copies on the replica';
+      else if (o.apply === 'primary') why = 'no usable key: the primary path cannot name a row to rewrite; use --apply replica with --allow-keyless';
+    } else if (!key) {
+      why = 'the table has no usable key any more: run diff again';
+    } else if (key.map((c) => c.name).join('\u0000') !== Object.keys(r.key).join('\u0000') || !r.keyValues || r.keyValues.length !== key.length) {
+      why = `the diff named rows by (${Object.keys(r.key).join(', ')}) but the key is now (${key.map((c) => c.name).join(', ')}): run diff again`;
+    }
+    if (why) {
+      refused.add(i);
+      reasons.add(why);
+      entry.refused += r.copies ?? 1;
+    }
+  });
+  if (reasons.size) entry.reason = [...reasons].join('; ');
+  refusals.set(p, refused);
+  return p;
+}
+
+function relatedWarning(p: Prepared, r: RelatedObject, mode: RepairMode, side: string): string {
+  const where = `${p.entry.table} (on the ${side})`;
+  if (r.kind === 'trigger') {
+    const effect = mode === 'apply-primary' ? 'fires on the primary (and, for statement-logged rewrites, on MySQL-family replicas too)' : 'fires for the repair writes unless the engine suppresses it (PostgreSQL replica path: session_replication_role = replica)';
+    return `${where}: trigger ${r.name} (${r.detail}) ${effect}`;
+  }
+  if (r.kind === 'foreign-key-child') return `${where}: foreign key ${r.name} from ${r.detail} points at this table${r.cascades ? ': deleting or re-keying a row here CASCADES to that table' : ''}`;
+  return `${where}: foreign key ${r.name} to ${r.detail}: an inserted row needs its parent row to exist on the replica`;
+}
+
+const keyId = (values: readonly unknown[]) => JSON.stringify(values.map((v) => (v === null || v === undefined ? null : String(v))));
+
+/**
+ * Literals of the primary's row for each keyed row (null: the primary has no such row), read in
+ * one statement. A key that comes back in other bytes (equal under a case-insensitive collation)
+ * does not match by encoding: those rows are looked up one by one, with the column's own equality.
+ */
+async function primaryLiterals(pe: Engine, s: Session, t: TableInfo, key: readonly ColumnInfo[], rows: readonly DiffRow[]): Promise<(string[] | null)[]> {
+  if (rows.length === 0) return [];
+  const found = new Map<string, string[]>();
+  for (const g of await s.query(pe.sql.rows.rowsLiterals(t, key, rows.map((r) => r.keyValues as SqlValue[])))) {
+    const k = pe.sql.rows.parseKeyedLiterals(g, t, key);
+    found.set(keyId(k.keyValues), k.literals);
+  }
+  const out: (string[] | null)[] = [];
+  for (const r of rows) {
+    const hit = found.get(keyId(r.keyValues!));
+    if (hit) {
+      out.push(hit);
+      continue;
+    }
+    const got = await s.query(pe.sql.rows.rowLiterals(t, key, r.keyValues as SqlValue[], false));
+    out.push(got.length ? pe.sql.rows.parseRowLiterals(got[0]!, t) : null);
+  }
+  return out;
+}
+
+/** Replica-side statements for one chunk: deletes first (they may free a unique value an upsert needs). */
+async function replicaStatements(pe: Engine, ps: Session, re: Engine, p: Prepared, rows: readonly DiffRow[]): Promise<{ comment: string; sql: string }[]> {
+  const t = p.t!;
+  const dels: { comment: string; sql: string }[] = [];
+  const ups: { comment: string; sql: string }[] = [];
+  const keyed = rows.filter((r) => r.key !== null);
+  const lits = p.key ? await primaryLiterals(pe, ps, t, p.key, keyed) : [];
+  keyed.forEach((r, i) => {
+    const comment = `${r.kind}: ${pe.sql.rows.keyComment(p.key!, Object.values(r.key!))}`;
+    const l = lits[i]!;
+    if (l) ups.push({ comment: `${comment} -> the primary's row`, sql: pe.sql.rows.upsert(t, p.key!, l) });
+    else dels.push({ comment: `${comment} -> not on the primary: delete`, sql: pe.sql.rows.deleteByKey(t, p.key!, r.keyValues as SqlValue[]) });
+  });
+  for (const r of rows.filter((x) => x.key === null)) {
+    const copies = r.copies ?? 1;
+    const comment = `${r.kind} (no key): ${copies} cop${copies === 1 ? 'y' : 'ies'} of the row with content hash ${r.rowHash}`;
+    if (r.kind === 'extra') {
+      dels.push({ comment, sql: re.sql.rows.deleteByHash(t, r.rowHash!, copies) });
+    } else {
+      const got = await ps.query(pe.sql.rows.rowLiteralsByHash(t, r.rowHash!));
+      if (!got.length) throw new Error(`no row with content hash ${r.rowHash} on the primary any more: run diff again`);
+      const l = pe.sql.rows.parseRowLiterals(got[0]!, t);
+      for (let i = 0; i < copies; i++) ups.push({ comment, sql: pe.sql.rows.insert(t, l) });
+    }
+  }
+  return [...dels, ...ups];
+}
+
+async function printChunk(pe: Engine, ps: Session, p: Prepared, rows: readonly DiffRow[]): Promise<string[]> {
+  const stmts = await replicaStatements(pe, ps, pe, p, rows);
+  p.entry.statements += stmts.length;
+  p.entry.transactions++;
+  return [
+    `-- ${p.entry.table} on replica ${p.entry.replica}: ${rows.length} row(s)`,
+    `${pe.sql.rows.beginWrite()};`,
+    ...stmts.flatMap((s) => [`-- ${s.comment}`, `${s.sql};`]),
+    `${pe.sql.rows.commit()};`,
+    '',
+  ];
+}
+
+async function applyOnReplica(o: RepairOptions, pe: Engine, p: Prepared, rows: readonly DiffRow[]): Promise<void> {
+  const node = p.node!;
+  const re = node.engine!;
+  const ps = await pe.session();
+  const ws = await re.session();
+  let locked = false;
+  try {
+    for (const s of re.sql.rows.replicaWriteSetup()) await privileged(ws, s, 'replica', node.label);
+    // The primary holds the table still at a position the replica has applied: no replicated
+    // change to these rows can land between reading the primary and writing the replica.
+    const pos = await pe.replication.lockTablesForSync(ps, [p.t!], o.lockWaitMs);
+    locked = true;
+    if (!(await re.replication.waitApplied(node.control!, pos, o.syncTimeoutMs))) {
+      throw new SyncpointError('timeout', `the replica did not reach the primary's position within ${Math.round(o.syncTimeoutMs / 1000)}s`, node.label);
+    }
+    const stmts = await replicaStatements(pe, ps, re, p, rows);
+    await ws.query(re.sql.rows.beginWrite());
+    try {
+      for (const s of stmts) await ws.query(s.sql);
+      await ws.query(re.sql.rows.commit());
+    } catch (err) {
+      await ws.query(re.sql.rows.rollback()).catch(() => undefined);
+      throw err;
+    }
+    p.entry.statements += stmts.length;
+    p.entry.transactions++;
+  } finally {
+    if (locked) await pe.replication.endSnapshot(ps).catch(() => undefined);
+    await ps.close();
+    await ws.close();
+  }
+}
+
+async function applyOnPrimary(pe: Engine, p: Prepared, rows: readonly DiffRow[]): Promise<void> {
+  const t = p.t!;
+  const key = p.key!;
+  const ws = await pe.session();
+  try {
+    for (const s of pe.sql.rows.primaryWriteSetup()) await privileged(ws, s, 'primary', ws.server.label);
+    await ws.query(pe.sql.rows.beginWrite());
+    let statements = 0;
+    const refusedWhy = new Set<string>();
+    try {
+      for (const r of rows) {
+        const got = await ws.query(pe.sql.rows.rowLiterals(t, key, r.keyValues as SqlValue[], true));
+        const lits = got.length ? pe.sql.rows.parseRowLiterals(got[0]!, t) : null;
+        const rw = pe.sql.rows.primaryRewrite(t, key, r.keyValues as SqlValue[], lits, r.kind);
+        if ('refused' in rw) {
+          p.entry.refused++;
+          refusedWhy.add(`${r.kind}: ${rw.refused}`);
+          continue;
+        }
+        for (const s of rw.statements) await ws.query(s);
+        statements += rw.statements.length;
+      }
+      await ws.query(pe.sql.rows.commit());
+    } catch (err) {
+      await ws.query(pe.sql.rows.rollback()).catch(() => undefined);
+      throw err;
+    }
+    p.entry.statements += statements;
+    p.entry.transactions++;
+    if (refusedWhy.size) p.entry.reason = [p.entry.reason, ...refusedWhy].filter(Boolean).join('; ');
+  } finally {
+    await ws.close();
+  }
+}
+
+/** Session settings that need privileges: say which, rather than the server's bare refusal. */
+async function privileged(s: Session, stmt: string, side: string, label: string): Promise<void> {
+  try {
+    await s.query(stmt);
+  } catch (err) {
+    throw new SyncpointError(
+      'config',
+      `cannot run "${stmt}" on the ${side}: ${messageOf(err)} (MariaDB: SUPER or BINLOG ADMIN; MySQL 8: SYSTEM_VARIABLES_ADMIN or SESSION_VARIABLES_ADMIN; PostgreSQL: superuser)`,
+      label,
+    );
+  }
+}
+
+function scriptText(r: RepairResult, body: readonly string[], pe: Engine): string {
+  if (body.length === 0) return `-- syncpoint repair: nothing to repair (primary ${r.primary})\n`;
+  const head = [
+    `-- syncpoint repair: SQL that makes each replica equal to primary ${r.primary}.`,
+    '-- Run each block on the replica it names, in a session whose writes are not replicated further:',
+    ...pe.sql.rows.replicaWriteSetup().map((s) => `--   ${s};`),
+    '-- Every row statement was built from the primary\'s row as it was when this script was written.',
+    ...r.warnings.map((w) => `-- warning: ${w}`),
+    ...pe.sql.rows.scriptPreamble().map((s) => `${s};`),
+    '',
+  ];
+  return [...head, ...body].join('\n');
+}
+
+export type { RepairResult } from './repair-result.js';

@@ -1,0 +1,121 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { mysqlFamilyRowSql } from '../../../src/engine/mysql-family/mysql-family-row-sql.js';
+import { literal, postgresRowSql } from '../../../src/engine/postgres/postgres-row-sql.js';
+import type { ColumnInfo, TableInfo } from '../../../src/engine/types.js';
+import { readCheckResult, reviveRange } from '../../../src/pipeline/diff/from-check.js';
+import { readDiffResult } from '../../../src/pipeline/repair/from-diff.js';
+
+const col = (name: string, dataType: string, extra: Partial<ColumnInfo> = {}): ColumnInfo => ({
+  name, ordinal: 1, dataType, columnType: dataType, nullable: true, generated: 'no', charset: null, collation: null, ...extra,
+});
+
+function table(columns: ColumnInfo[], key: string[]): TableInfo {
+  return {
+    schema: 'd', name: 't', qualified: 'd.t', engine: 'InnoDB', transactional: true, unlogged: false, columns,
+    indexes: [{ name: 'PRIMARY', columns: key, unique: true, primary: true, allNotNull: true }], rowEstimate: 0, dataBytes: 0, collation: null,
+  };
+}
+
+describe('MySQL-family row SQL', () => {
+  const id = col('id', 'int', { columnType: 'int(11)', nullable: false });
+  const s = col('s', 'varchar', { columnType: 'varchar(10)', charset: 'utf8mb4', collation: 'utf8mb4_general_ci' });
+  const gen = col('g', 'int', { generated: 'stored' });
+  const t = table([id, s, gen], ['id']);
+
+  it('orders a numeric key by value and a text key by its bytes, never by the collation', () => {
+    const q = mysqlFamilyRowSql.rowPage({ table: t, key: [id, s], range: { lower: [5, '6B31'], upper: null }, offset: 200, limit: 200, showValues: false });
+    expect(q.sql).toMatch(/ORDER BY `id`, CAST\(`s` AS BINARY\) LIMIT 200 OFFSET 200$/);
+    expect(q.sql).toContain('HEX(CAST(`s` AS BINARY)) AS o1');
+    expect(q.params).toEqual([5, 5, '6B31']);
+  });
+
+  it('binds key values exactly in statements meant to be read and run as they are', () => {
+    expect(mysqlFamilyRowSql.deleteByKey(t, [id, s], ['7', "6B27"])).toBe(
+      "DELETE FROM `d`.`t` WHERE `id` = CAST('7' AS SIGNED) AND `s` = CONVERT(UNHEX('6B27') USING utf8mb4) COLLATE utf8mb4_general_ci",
+    );
+  });
+
+  it('upserts every column but generated ones, and rewrites the key bytes too', () => {
+    const sql = mysqlFamilyRowSql.upsert(t, [id], ['1', "CONVERT(X'61' USING utf8mb4)"]);
+    expect(sql).toBe("INSERT INTO `d`.`t` (`id`, `s`) VALUES (1, CONVERT(X'61' USING utf8mb4)) ON DUPLICATE KEY UPDATE `id` = VALUES(`id`), `s` = VALUES(`s`)");
+    expect(() => mysqlFamilyRowSql.upsert(t, [id], ['1'])).toThrow(/2 column\(s\) but 1 literal/);
+  });
+
+  it('primary rewrite: the primary\'s row -> upsert, no row there -> delete by key', () => {
+    expect(mysqlFamilyRowSql.primaryRewrite(t, [id], [3], ['3', 'NULL'], 'extra')).toEqual({ statements: [expect.stringMatching(/^INSERT INTO/)] });
+    expect(mysqlFamilyRowSql.primaryRewrite(t, [id], [3], null, 'changed')).toEqual({ statements: [expect.stringMatching(/^DELETE FROM/)] });
+    expect(mysqlFamilyRowSql.primaryWriteSetup()).toEqual(["SET SESSION binlog_format = 'STATEMENT'"]);
+  });
+
+  it('reads many rows by key in one statement, each with its key as row pages encode it', () => {
+    const q = mysqlFamilyRowSql.rowsLiterals(t, [id, s], [[1, '61'], [2, '62']]);
+    expect(q.sql).toMatch(/^SELECT `id` AS k0, HEX\(`s`\) AS k1, .* AS l0, .* AS l1 FROM `d`\.`t` WHERE \(`id` = CAST\(1 AS SIGNED\) AND `s` = CONVERT\(UNHEX\('61'\) USING utf8mb4\) COLLATE utf8mb4_general_ci\) OR \(`id` = CAST\(2 AS SIGNED\)/);
+    expect(mysqlFamilyRowSql.parseKeyedLiterals({ k0: 1, k1: '61', l0: '1', l1: 'NULL' }, t, [id, s])).toEqual({ keyValues: [1, '61'], literals: ['1', 'NULL'] });
+  });
+
+  it('refuses a malformed row hash instead of building SQL from it', () => {
+    expect(() => mysqlFamilyRowSql.deleteByHash(t, "x' OR 1=1 --", 1)).toThrow(/not a row hash/);
+  });
+});
+
+describe('PostgreSQL row SQL', () => {
+  const id = col('id', 'int4', { columnType: 'integer', nullable: false });
+  const b = col('b', 'bytea');
+  const t = table([id, b], ['id']);
+
+  it('writes string literals that read back the same whatever standard_conforming_strings says', () => {
+    expect(literal("it's")).toBe("'it''s'");
+    expect(literal('a\\b')).toBe("E'a\\\\b'");
+    expect(() => literal('a\u0000')).toThrow(/NUL/);
+  });
+
+  it('casts key text back to the column type; bytes as \\x hex', () => {
+    expect(postgresRowSql.deleteByKey(t, [b], [Buffer.from([0, 255])])).toBe(`DELETE FROM "d"."t" AS t WHERE t."b" = E'\\\\x00ff'::bytea`);
+    expect(postgresRowSql.deleteByKey(t, [id], ['42'])).toBe(`DELETE FROM "d"."t" AS t WHERE t."id" = '42'::integer`);
+  });
+
+  it('primary rewrite: UPDATE for a changed row, delete + insert for a missing one, refusal for an extra one', () => {
+    const changed = postgresRowSql.primaryRewrite(t, [id], ['1'], ["'1'::integer", "'\\x00'::bytea"], 'changed');
+    expect(changed).toEqual({ statements: [`UPDATE "d"."t" AS t SET "b" = '\\x00'::bytea WHERE t."id" = '1'::integer`] });
+    const missing = postgresRowSql.primaryRewrite(t, [id], ['1'], ["'1'::integer", 'NULL'], 'missing');
+    expect('statements' in missing && missing.statements).toEqual([
+      'SET LOCAL session_replication_role = replica',
+      `DELETE FROM "d"."t" AS t WHERE t."id" = '1'::integer`,
+      `INSERT INTO "d"."t" ("id", "b") OVERRIDING SYSTEM VALUE VALUES ('1'::integer, NULL)`,
+    ]);
+    expect(postgresRowSql.primaryRewrite(t, [id], ['1'], null, 'extra')).toEqual({ refused: expect.stringMatching(/--apply replica/) });
+  });
+
+  it('orders numeric keys by value and others by UTF-8 bytes', () => {
+    const q = postgresRowSql.rowPage({ table: t, key: [id, b], range: { lower: null, upper: ['9', '\\x01'] }, offset: 0, limit: 10, showValues: true });
+    expect(q.sql).toMatch(/ORDER BY t\."id", convert_to\(t\."b"::text, 'UTF8'\) LIMIT 10 OFFSET 0$/);
+    expect(q.sql).toContain('left(t."b"::text, 65) AS v1');
+  });
+});
+
+describe('reading check and diff results', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sp-diff-unit-'));
+  const file = (name: string, body: string) => {
+    const p = join(dir, name);
+    writeFileSync(p, body);
+    return p;
+  };
+
+  it('refuses files that are not what they claim, naming the file', () => {
+    expect(() => readCheckResult(file('a.json', '{"schemaVersion":1,"command":"risks"}'))).toThrow(/a\.json: not a check result/);
+    expect(() => readCheckResult(file('b.json', 'nope'))).toThrow(/b\.json: not JSON/);
+    expect(() => readCheckResult(join(dir, 'missing.json'))).toThrow(/missing\.json: cannot read it \(ENOENT\)/);
+    expect(() => readDiffResult(file('c.json', '{"schemaVersion":1,"command":"diff","primary":"h:1","rows":[{"table":"d.t"}]}'))).toThrow(/rows\[0\] is not a diff row/);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('turns a JSON-encoded bytea boundary back into bytes, and rejects a key of another width', () => {
+    const k = [col('b', 'bytea')];
+    expect(reviveRange({ lower: ['0x00ff'], upper: null }, k, 'postgres').lower).toEqual([Buffer.from([0, 255])]);
+    expect(reviveRange({ lower: ['0x00ff'], upper: null }, k, 'mysql-family').lower).toEqual(['0x00ff']);
+    expect(() => reviveRange({ lower: [1, 2], upper: null }, k, 'postgres')).toThrow(/table changed since the check/);
+  });
+});
