@@ -13,7 +13,8 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Logger } from 'pino';
-import { withHostPort, type ConnectionSpec } from '../config/dsn.js';
+import type { ConnectionSpec } from '../config/dsn.js';
+import { discoverReplicaSpecs } from '../pipeline/topology/topology.js';
 import { connectEngine } from '../engine/detect.js';
 import type { Engine, Session } from '../engine/engine.js';
 import type { Family } from '../engine/types.js';
@@ -101,13 +102,10 @@ async function connect(opts: RisksOptions, notes: string[], unreachable: Unreach
   if (specs.length === 0) {
     if (pe.caps.replicaDiscovery) {
       try {
-        for (const f of await pe.replication.discoverReplicas(primary.session)) {
-          if (f.problem || f.port === null) notes.push(`found ${f.host} via ${f.via} but cannot audit it: ${f.problem ?? 'no port reported'}`);
-          else {
-            notes.push(`found replica ${f.host}:${f.port} via ${f.via}`);
-            specs.push(withHostPort(spec, f.host, f.port));
-          }
-        }
+        // The same recursive discovery as check and topology: replicas of replicas are audited too.
+        const found = await discoverReplicaSpecs({ primary: spec, connect: connectOpts, log: opts.log });
+        notes.push(...found.notes);
+        specs.push(...found.specs);
       } catch (err) {
         notes.push(`replica discovery failed: ${messageOf(err)}`);
       }

@@ -133,7 +133,9 @@ export async function upMariadb(ctx: UpContext, bins: MariadbBinaries): Promise<
   // ALTER USER, after which root's empty password no longer logs in on the replica.
   const sessions: NodeClient[] = [];
   try {
-    for (const r of replicas) sessions.push(await startReplication(r, primary, ctx));
+    // With chain, replicaN follows replica(N-1): it retries (MASTER_CONNECT_RETRY) until the
+    // accounts have reached its source, and GTIDs pass down the chain (log_slave_updates).
+    for (const [i, r] of replicas.entries()) sessions.push(await startReplication(r, ctx.chain && i > 0 ? replicas[i - 1]! : primary, ctx));
     const target = await primaryGtidPos(primary, ctx.adminPassword);
     await settleAll(ctx.deadline, replicas.map((r, i) => waitOneReplica(r, target, sessions[i]!, ctx.deadline)));
   } finally {

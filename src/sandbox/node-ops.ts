@@ -15,6 +15,8 @@ export interface UpContext {
   /** Superuser password of every node (root / postgres). */
   readonly adminPassword: string;
   readonly serverArgs: Readonly<Record<string, readonly string[]>>;
+  /** replicaN / standbyN replicates from the one before instead of the primary. */
+  readonly chain?: boolean;
   /** When the whole bring-up must be done; cancelled as soon as one parallel branch fails. */
   readonly deadline: Deadline;
   readonly log: Logger;

@@ -121,6 +121,7 @@ async function startServer(n: SandboxNode, run: PgRun, password: string, ctx: Up
   await ctx.save();
 }
 
+/** `primary` is the server cloned and streamed from: the primary, or the previous standby with chain. */
 async function cloneStandby(n: SandboxNode, primary: SandboxNode, run: PgRun, ctx: UpContext): Promise<void> {
   const replPw = ctx.state.replication.password;
   const bbLog = { name: n.name, logFile: join(n.nodeDir, 'pg_basebackup.log') };
@@ -131,7 +132,7 @@ async function cloneStandby(n: SandboxNode, primary: SandboxNode, run: PgRun, ct
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string };
     await writeFile(bbLog.logFile, `${e.stdout ?? ''}${e.stderr ?? ''}`).catch(() => {});
-    throw nodeError(bbLog, 'server', `pg_basebackup from the primary failed: ${errorText(err)}`, err);
+    throw nodeError(bbLog, 'server', `pg_basebackup from ${primary.name} failed: ${errorText(err)}`, err);
   }
   await appendFile(join(n.dataDir, 'postgresql.conf'), confBlock(n));
   // Our own conninfo (after -R's, so it wins): application_name names the standby in the
@@ -188,10 +189,18 @@ export async function upPostgres(ctx: UpContext, bins: PostgresBinaries): Promis
   }
 
   await settleAll(ctx.deadline, [
-    ...standbys.map(async (n) => {
-      await cloneStandby(n, primary, run, ctx);
-      await startServer(n, run, ctx.adminPassword, ctx);
-    }),
+    // With chain, standbyN is a base backup of standby(N-1), streaming from it (cascading).
+    ...(ctx.chain
+      ? [(async () => {
+          for (const [i, n] of standbys.entries()) {
+            await cloneStandby(n, i === 0 ? primary : standbys[i - 1]!, run, ctx);
+            await startServer(n, run, ctx.adminPassword, ctx);
+          }
+        })()]
+      : standbys.map(async (n) => {
+          await cloneStandby(n, primary, run, ctx);
+          await startServer(n, run, ctx.adminPassword, ctx);
+        })),
     ...subscribers.map((n) => subscribe(n, primary, ctx)),
   ]);
   log.debug({ ms: Date.now() - t0 }, 'standbys and subscriptions started');

@@ -70,6 +70,7 @@ export async function sandboxUp(opts: SandboxUpOptions = {}): Promise<SandboxInf
     logical,
     binlogFormat,
     serverArgs: opts.serverArgs ?? {},
+    ...(opts.chain ? { chain: true } : {}),
     adminPassword: secret(),
     deadline: Deadline.in(opts.timeoutMs ?? 120_000),
     log,

@@ -79,6 +79,12 @@ export interface SandboxUpOptions {
    * --name=value). For tests that need a misconfigured node, e.g. { replica1: ['--read-only=0'] }.
    */
   serverArgs?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * A replication chain: replica1/standby1 from the primary, replicaN/standbyN from the one before
+   * (primary -> replica1 -> replica2 -> ...; PostgreSQL: cascading standbys; subscribers still
+   * follow the primary), to try `syncpoint topology` on replicas of replicas.
+   */
+  chain?: boolean;
   /** Bound for the whole bring-up (servers ready + replicas caught up). Default 120 s. */
   timeoutMs?: number;
   log?: Logger;

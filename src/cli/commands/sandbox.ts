@@ -35,8 +35,9 @@ export function registerSandbox(program: Command): void {
         if (!['ROW', 'STATEMENT', 'MIXED'].includes(u)) throw new InvalidArgumentError('--binlog-format must be ROW, STATEMENT or MIXED');
         return u;
       }, 'ROW')
-      .option('--base-port <port>', 'first port to use (default: free ports)', nonNegativeInt('--base-port')),
-  ).action(async (f: OutputFlags & { dir: string; engine?: 'mariadb' | 'postgres'; replicas: number; logical: number; binlogFormat: 'ROW' | 'STATEMENT' | 'MIXED'; basePort?: number }) => {
+      .option('--base-port <port>', 'first port to use (default: free ports)', nonNegativeInt('--base-port'))
+      .option('--chain', 'replica1 (standby1) follows the primary, replicaN (standbyN) the one before: a replication chain'),
+  ).action(async (f: OutputFlags & { dir: string; engine?: 'mariadb' | 'postgres'; replicas: number; logical: number; binlogFormat: 'ROW' | 'STATEMENT' | 'MIXED'; basePort?: number; chain?: boolean }) => {
     await runCommand(f, async ({ log }) => {
       const info = await sandboxUp({
         dir: f.dir,
@@ -45,6 +46,7 @@ export function registerSandbox(program: Command): void {
         logical: f.logical,
         binlogFormat: f.binlogFormat,
         ...(f.basePort ? { basePort: f.basePort } : {}),
+        ...(f.chain ? { chain: true } : {}),
         log,
       });
       return { result: info, verdict: 'ok', render: renderInfo };

@@ -1,13 +1,16 @@
 /**
  * Topology stage: connect the primary and its replicas, detect flavors, find replicas when none
- * were named, and say plainly which could not be used and why.
+ * were named (recursively: replicas of replicas, cascaded standbys, subscribers; see
+ * discover-tree.ts), and say plainly which could not be used and why.
  */
 import type { Logger } from 'pino';
-import { withHostPort, type ConnectionSpec } from '../../config/dsn.js';
+import type { ConnectionSpec } from '../../config/dsn.js';
 import { connectEngine } from '../../engine/detect.js';
 import type { ConnectOptions, Engine, Session } from '../../engine/engine.js';
 import type { ReplicaStatus } from '../../engine/types.js';
 import { messageOf, SyncpointError, usageError } from '../../errors.js';
+import type { AddressMap } from './address-map.js';
+import { discoverTree, type DiscoverOptions } from './discover-tree.js';
 
 export interface PrimaryNode {
   readonly label: string;
@@ -38,6 +41,8 @@ export interface TopologyOptions {
   readonly replicas: readonly ConnectionSpec[];
   readonly connect: ConnectOptions;
   readonly log: Logger;
+  /** Addresses for servers the primary reports without a usable one (--address NAME=HOST:PORT). */
+  readonly addresses?: AddressMap;
 }
 
 export async function resolveTopology(opts: TopologyOptions): Promise<Topology> {
@@ -54,14 +59,9 @@ export async function resolveTopology(opts: TopologyOptions): Promise<Topology> 
       if (!primaryEngine.caps.replicaDiscovery) {
         throw usageError(`no --replica given and ${primaryEngine.flavor} cannot discover replicas from the primary: name them with --replica`, opts.primary.label);
       }
-      const found = await primaryEngine.replication.discoverReplicas(control);
-      for (const f of found) {
-        if (f.problem || f.port === null) notes.push(`found ${f.host} via ${f.via} but cannot use it: ${f.problem ?? 'no port reported'}`);
-        else {
-          notes.push(`found ${f.host}:${f.port} via ${f.via}`);
-          replicaSpecs.push(withHostPort(opts.primary, f.host, f.port));
-        }
-      }
+      const found = await discoverReplicaSpecs({ primary: opts.primary, connect: opts.connect, log: opts.log, ...(opts.addresses ? { addresses: opts.addresses } : {}) });
+      notes.push(...found.notes);
+      replicaSpecs.push(...found.specs);
       if (replicaSpecs.length === 0) {
         throw usageError(`no --replica given and none discovered on the primary${notes.length ? ` (${notes.join('; ')})` : ' (no replica reported itself: set report_host/report_port on the replicas, or pass --replica)'}`, opts.primary.label);
       }
@@ -100,4 +100,32 @@ export async function resolveTopology(opts: TopologyOptions): Promise<Topology> 
 function dedupe(specs: ConnectionSpec[]): ConnectionSpec[] {
   const seen = new Set<string>();
   return specs.filter((s) => (seen.has(s.label) ? false : (seen.add(s.label), true)));
+}
+
+/**
+ * Every server downstream of the primary (at any depth) with a known address, for commands that
+ * act on replicas (check, risks, preflight), and a note per server found: how, from which
+ * upstream, and why one cannot be used. `known` servers (preflight's candidate) are placed by the
+ * name their upstream reports, so a standby without a reported port is still recognised.
+ */
+export async function discoverReplicaSpecs(opts: DiscoverOptions): Promise<{ specs: ConnectionSpec[]; notes: string[]; unusable: { label: string; error: string }[] }> {
+  const tree = await discoverTree(opts);
+  const notes = [...tree.notes];
+  const specs: ConnectionSpec[] = [];
+  // Found but without an address to connect to: callers that must account for every replica (preflight) list them.
+  const unusable: { label: string; error: string }[] = [];
+  for (const n of tree.nodes) {
+    if (n === tree.root) continue;
+    const spec = tree.specs.get(n.label);
+    const chain = n.upstream && n.upstream !== tree.root.label ? `, replicating from ${n.upstream}` : '';
+    // Reported with an address but not reachable: used like a named replica, so the run reports it unusable.
+    if (spec && (n.error === null || !n.reachable)) {
+      notes.push(`found ${n.label} via ${n.via}${chain}${n.error ? ` (${n.error})` : ''}`);
+      specs.push(spec);
+    } else {
+      notes.push(`found ${n.label} via ${n.via}${chain} but cannot use it: ${n.error ?? 'no address known'}`);
+      unusable.push({ label: n.label, error: n.error ?? 'no address known' });
+    }
+  }
+  return { specs: dedupe(specs), notes, unusable };
 }
