@@ -57,23 +57,30 @@ export function parseDsn(dsn: string, sources: PasswordSources = defaultSources(
   try {
     url = new URL(dsn);
   } catch {
-    throw usageError(`malformed connection string ${JSON.stringify(shown)}: expected mysql://user[:pass]@host[:port][/db], mariadb://... or postgres://...`);
+    throw usageError(`malformed connection string ${JSON.stringify(shown)}: ${explainMalformed(dsn)}`);
   }
   const family = SCHEMES[url.protocol];
   if (!family) {
     throw usageError(`unsupported scheme "${url.protocol.replace(/:$/, '')}" in ${JSON.stringify(shown)}: use mysql://, mariadb://, postgres:// or postgresql://`);
   }
+  const decode = (part: string, what: string) => {
+    try {
+      return decodeURIComponent(part);
+    } catch {
+      throw usageError(`bad percent-encoding in the ${what} of ${JSON.stringify(shown)}: write a literal % as %25`);
+    }
+  };
   const params = url.searchParams;
   const socket = params.get('socket');
-  let host = decodeURIComponent(url.hostname).replace(/^\[(.*)\]$/, '$1');
+  let host = decode(url.hostname, 'host').replace(/^\[(.*)\]$/, '$1');
   if (!host && !socket) host = family === 'postgres' ? 'localhost' : '127.0.0.1';
   let port = DEFAULT_PORTS[family];
   if (url.port) {
     port = Number(url.port);
     if (!Number.isInteger(port) || port < 1 || port > 65535) throw usageError(`bad port in ${JSON.stringify(shown)}`);
   }
-  const user = decodeURIComponent(url.username) || (family === 'postgres' ? sources.env['PGUSER'] : sources.env['MYSQL_USER']) || userInfo().username;
-  const dbPath = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  const user = decode(url.username, 'user name') || (family === 'postgres' ? sources.env['PGUSER'] : sources.env['MYSQL_USER']) || userInfo().username;
+  const dbPath = decode(url.pathname.replace(/^\//, ''), 'database name');
   if (dbPath.includes('/')) throw usageError(`bad database name in ${JSON.stringify(shown)}`);
   const database = dbPath || params.get('dbname') || null;
 
@@ -84,17 +91,17 @@ export function parseDsn(dsn: string, sources: PasswordSources = defaultSources(
   };
   const mode = modeMap[sslmode];
   if (!mode) throw usageError(`unknown ssl mode "${sslmode}" in ${JSON.stringify(shown)}`);
-  const tls = {
+  const tls = checkTls({
     mode,
     ...(params.get('sslrootcert') ?? params.get('ssl-ca') ? { ca: (params.get('sslrootcert') ?? params.get('ssl-ca'))! } : {}),
     ...(params.get('sslcert') ?? params.get('ssl-cert') ? { cert: (params.get('sslcert') ?? params.get('ssl-cert'))! } : {}),
     ...(params.get('sslkey') ?? params.get('ssl-key') ? { key: (params.get('sslkey') ?? params.get('ssl-key'))! } : {}),
-  };
+  }, JSON.stringify(shown));
 
   let password: string | undefined;
   let passwordSource: ConnectionSpec['passwordSource'] = 'none';
   if (url.password !== '') {
-    password = decodeURIComponent(url.password);
+    password = decode(url.password, 'password');
     passwordSource = 'dsn';
   } else {
     const fromEnv = family === 'postgres' ? sources.env['PGPASSWORD'] : sources.env['MYSQL_PWD'];
@@ -126,6 +133,52 @@ export function parseDsn(dsn: string, sources: PasswordSources = defaultSources(
   } as ConnectionSpec;
   Object.defineProperty(spec, 'password', { value: password, enumerable: false, writable: false });
   return Object.freeze(spec);
+}
+
+/** Why new URL() refused it, in words (the text must not look like a DSN: it is redacted as one). */
+function explainMalformed(dsn: string): string {
+  const port = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?(?:\[[^\]]*\]|[^:/?#]*):([^/?#]*)/i.exec(dsn)?.[1];
+  if (port !== undefined && !/^\d{0,5}$/.test(port)) return `bad port "${port}" (a number 1..65535)`;
+  if (port !== undefined && Number(port) > 65535) return `bad port ${port} (a number 1..65535)`;
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(dsn)) return 'expected a URL such as mysql://USER@HOST:PORT/DB, mariadb://... or postgres://... (a password may follow USER after a colon; percent-encode @ : / % in it)';
+  return 'expected SCHEME://USER@HOST:PORT/DB with SCHEME mysql, mariadb, postgres or postgresql (percent-encode @ : / % in the user name or password)';
+}
+
+export const TLS_MODES: readonly TlsMode[] = ['disable', 'prefer', 'require', 'verify-ca', 'verify-full'];
+
+/** A client certificate is useless without its key and the other way round: say so before connecting. */
+function checkTls<T extends ConnectionSpec['tls']>(tls: T, where: string): T {
+  if ((tls.cert === undefined) !== (tls.key === undefined)) {
+    throw usageError(`${where}: a client certificate and its key go together (sslcert/sslkey, --ssl-cert/--ssl-key): give both or neither`);
+  }
+  if (tls.mode === 'disable' && (tls.ca !== undefined || tls.cert !== undefined)) {
+    throw usageError(`${where}: ssl mode "disable" conflicts with a CA or client certificate`);
+  }
+  return tls;
+}
+
+export interface TlsOverrides {
+  readonly mode?: TlsMode;
+  readonly ca?: string;
+  readonly cert?: string;
+  readonly key?: string;
+}
+
+/**
+ * Command-line TLS flags over what the DSN says (a flag wins, per field), for the primary and
+ * every replica alike. The password stays non-enumerable.
+ */
+export function withTls(spec: ConnectionSpec, o: TlsOverrides): ConnectionSpec {
+  if (o.mode === undefined && o.ca === undefined && o.cert === undefined && o.key === undefined) return spec;
+  const tls = checkTls({
+    mode: o.mode ?? (o.ca !== undefined && spec.tls.mode === 'prefer' ? 'verify-ca' : spec.tls.mode),
+    ...(o.ca ?? spec.tls.ca ? { ca: (o.ca ?? spec.tls.ca)! } : {}),
+    ...(o.cert ?? spec.tls.cert ? { cert: (o.cert ?? spec.tls.cert)! } : {}),
+    ...(o.key ?? spec.tls.key ? { key: (o.key ?? spec.tls.key)! } : {}),
+  }, spec.label);
+  const next = { ...spec, tls } as ConnectionSpec;
+  Object.defineProperty(next, 'password', { value: spec.password, enumerable: false, writable: false });
+  return Object.freeze(next);
 }
 
 /** The same spec pointed at another host/port (discovered replicas inherit credentials). */

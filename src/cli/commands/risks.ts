@@ -4,7 +4,7 @@ import { risks } from '../../api/risks.js';
 import { parseDsn } from '../../config/dsn.js';
 import { risksDefaults, RULE_IDS } from '../../risks/run-risks.js';
 import { renderRisks } from '../render/risks-table.js';
-import { addOutputFlags, collect, connectionSpecs, nonNegativeInt, positiveNumber, repeat, type ConnectionFlags } from '../options.js';
+import { addOutputFlags, addTlsFlags, collect, connectionSpecs, nonNegativeInt, positiveNumber, repeat, type ConnectionFlags } from '../options.js';
 import { runCommand, type OutputFlags } from '../run-command.js';
 
 interface RisksFlags extends ConnectionFlags, OutputFlags {
@@ -44,7 +44,7 @@ export function registerRisks(program: Command): void {
     }, risksDefaults.localWriteScanMs / 1000)
     .option('--rules <ids>', `only these rules (comma-separated): ${RULE_IDS.join(', ')}`, collect)
     .option('--skip-rules <ids>', 'skip these rules (comma-separated)', collect);
-  addOutputFlags(cmd).action(async (f: RisksFlags) => {
+  addOutputFlags(addTlsFlags(cmd)).action(async (f: RisksFlags) => {
     await runCommand(f, async ({ log }) => {
       const offline = !f.primary && (f.sql.length > 0 || f.binlog.length > 0);
       const { primary, replicas } = offline ? { primary: null, replicas: f.replica.map((d) => parseDsn(d)) } : connectionSpecs(f, log);

@@ -3,6 +3,8 @@
  * every checksum depends on, and the Session wrapper that maps driver errors.
  */
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import mysql from 'mysql2/promise';
 import type { ConnectionSpec } from '../../config/dsn.js';
 import { configError } from '../../errors.js';
@@ -86,10 +88,13 @@ export function connectionOptions(spec: ConnectionSpec, opts: ConnectOptions, tl
     base.port = spec.port;
   }
   if (tls === 'tls' && spec.tls.mode !== 'disable') {
-    const verify = spec.tls.mode === 'verify-ca' || spec.tls.mode === 'verify-full';
+    // As libpq does: require with a CA given verifies the chain (verify-ca).
+    const verify = spec.tls.mode === 'verify-ca' || spec.tls.mode === 'verify-full' || (spec.tls.mode === 'require' && spec.tls.ca !== undefined);
     base.ssl = {
       rejectUnauthorized: verify,
-      verifyIdentity: spec.tls.mode === 'verify-full',
+      // mysql2 checks an IP address host against "localhost" (it sets no servername for an IP):
+      // for those the name check runs in Connector.attempt, right after the handshake.
+      verifyIdentity: spec.tls.mode === 'verify-full' && isIP(spec.host) === 0,
       ...(spec.tls.ca ? { ca: readPem(spec.tls.ca, 'CA', spec.label) } : {}),
       ...(spec.tls.cert ? { cert: readPem(spec.tls.cert, 'certificate', spec.label) } : {}),
       ...(spec.tls.key ? { key: readPem(spec.tls.key, 'key', spec.label) } : {}),
@@ -131,9 +136,19 @@ export class Connector {
   }
 
   private async attempt(tls: TlsChoice): Promise<Conn> {
-    const conn = await mysql.createConnection(connectionOptions(this.config.spec, this.config.opts, tls));
+    const { spec } = this.config;
+    const conn = await mysql.createConnection(connectionOptions(spec, this.config.opts, tls));
     // An idle connection that dies emits 'error'; unhandled, that would crash the process.
     conn.on('error', () => undefined);
+    if (tls === 'tls' && spec.tls.mode === 'verify-full' && isIP(spec.host) !== 0) {
+      const stream = (conn as unknown as { connection?: { stream?: { getPeerCertificate?: () => PeerCertificate } } }).connection?.stream;
+      const cert = stream?.getPeerCertificate?.();
+      const mismatch = cert && Object.keys(cert).length > 0 ? checkServerIdentity(spec.host, cert) : new Error('no server certificate to check');
+      if (mismatch) {
+        conn.destroy();
+        throw configError(`TLS: ${mismatch.message} (verify-full)`, spec.label);
+      }
+    }
     return conn;
   }
 }

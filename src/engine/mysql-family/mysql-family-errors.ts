@@ -40,6 +40,9 @@ const PRIVILEGE_CODES = new Set([
   'ER_KILL_DENIED_ERROR',
 ]);
 
+/** Node's certificate and handshake failures (tls.connect), as mysql2 passes them on. */
+const TLS_CODES = /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|HOSTNAME_MISMATCH)/;
+
 const TIMEOUT_CODES = new Set([
   'ER_LOCK_WAIT_TIMEOUT',
   'ER_LOCK_DEADLOCK',
@@ -95,9 +98,14 @@ export function mapDriverError(err: unknown, ctx: ErrorContext): SyncpointError 
   } else if (code === 'HANDSHAKE_NO_SSL_SUPPORT') {
     kind = 'config';
     message = 'TLS is required by the connection string (sslmode) but the server does not offer it';
+  } else if ((code && TLS_CODES.test(code)) || /certificate|self[- ]signed|SSL routines|altnames/i.test(raw)) {
+    // A verification failure is the configuration's (wrong CA, wrong host name), not the network's:
+    // retrying cannot help.
+    kind = 'config';
+    message = `TLS: ${text}${code && !text.includes(code) ? ` (${code})` : ''}`;
   } else if (code && PRIVILEGE_CODES.has(code)) {
     kind = 'config';
-    message = `missing privilege: ${text}`;
+    message = `missing privilege: ${privilegeText(code, text)}`;
   } else if (code && TIMEOUT_CODES.has(code)) {
     kind = 'timeout';
   } else if ((code && CONNECTION_CODES.has(code)) || e.fatal || /closed state|connection lost|server has gone away/i.test(raw)) {
@@ -106,6 +114,21 @@ export function mapDriverError(err: unknown, ctx: ErrorContext): SyncpointError 
   }
   const out = new SyncpointError(kind, message, ctx.label, { cause: err });
   return out;
+}
+
+/**
+ * The server names the privilege for 1227 ("you need (at least one of) the SUPER, SLAVE MONITOR
+ * privilege(s)") and 1142/1143 ("SELECT command denied"), but not for 1044 (database access):
+ * there the statement needs some privilege on that database, and SELECT is what this tool asks.
+ */
+function privilegeText(code: string, text: string): string {
+  if (code === 'ER_DBACCESS_DENIED_ERROR') {
+    const db = /to database '([^']*)'/.exec(text)?.[1];
+    return `${text} (grant SELECT on ${db !== undefined ? `\`${db}\`.*` : 'the database'} to this user)`;
+  }
+  const cmd = /^(\w+(?: \w+)?) command denied to user .* for table (.*)$/i.exec(text);
+  if (cmd) return `${cmd[1]!.toUpperCase()} privilege on table ${cmd[2]} (${text})`;
+  return text;
 }
 
 function oneLine(s: string): string {

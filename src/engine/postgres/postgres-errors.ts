@@ -36,13 +36,39 @@ function describe(err: unknown, kind: ErrorKind, ctx: ErrorContext): string {
   const first = raw.split('\n')[0]!.trim();
   const code = typeof e?.code === 'string' ? e.code : '';
   const sqlstate = /^[0-9A-Z]{5}$/.test(code) ? ` (SQLSTATE ${code})` : '';
-  if (code === '42501') return `insufficient privilege: ${first}${ctx.privilege ? `; this needs ${ctx.privilege}` : ''}${sqlstate}`;
+  if (code === '42501') return `insufficient privilege: ${first}; this needs ${neededPrivilege(first, ctx)}${sqlstate}`;
   if (code === '28P01' || code === '28000') return `authentication failed: ${first}${sqlstate}`;
   if (code === '55P03') return `lock wait timed out: ${first}${sqlstate}`;
   if (kind === 'connection' && !sqlstate) return `connection failed: ${first}${code && !first.includes(code) ? ` (${code})` : ''}`;
   // Without a SQLSTATE, only TLS refusals and certificate failures classify as configuration.
   if (kind === 'config' && !sqlstate) return `TLS: ${first}`;
   return `${first}${sqlstate}`;
+}
+
+/**
+ * What to grant, from the server's words: the object it names wins over the statement's own need
+ * (a LOCK TABLE on a schema without USAGE fails on the schema first).
+ */
+function neededPrivilege(first: string, ctx: ErrorContext): string {
+  const obj = /permission denied for (schema|database|table|relation|view|sequence|function|column) (.+)$/i.exec(first);
+  if (obj) {
+    const [, what, name] = obj as unknown as [string, string, string];
+    switch (what.toLowerCase()) {
+      case 'schema':
+        return `USAGE on schema ${name}`;
+      case 'database':
+        return `CONNECT on database ${name}`;
+      case 'function':
+        return ctx.privilege ?? `EXECUTE on function ${name}`;
+      case 'sequence':
+      case 'column':
+        return `SELECT on ${what.toLowerCase()} ${name}`;
+      default:
+        return ctx.privilege ?? `SELECT on ${what.toLowerCase()} ${name} (or the pg_read_all_data role)`;
+    }
+  }
+  if (/must be superuser|pg_monitor|pg_read_all_stats|pg_read_all_settings/i.test(first)) return ctx.privilege ?? 'the pg_monitor role';
+  return ctx.privilege ?? 'a privilege this user lacks (see the server message)';
 }
 
 export function toSyncpointError(err: unknown, label: string, ctx: ErrorContext = {}): SyncpointError {

@@ -3,7 +3,7 @@
  * Names match case-sensitively; '*' and '?' are wildcards; a table pattern without a dot
  * matches that table name in any database/schema.
  */
-import { configError } from '../../errors.js';
+import { configError, usageError } from '../../errors.js';
 import type { TableInfo } from '../../engine/types.js';
 
 export interface TableFilter {
@@ -42,6 +42,36 @@ function matcher(patterns: readonly string[] | undefined) {
   });
 }
 
+/**
+ * Contradictions a user would not mean, refused before connecting: the same name both included
+ * and excluded (the run would check nothing and report it clean), and empty names.
+ */
+export function validateFilter(f: TableFilter): TableFilter {
+  const empty = (flag: string, list: readonly string[] | undefined, isTable: boolean) => {
+    for (const p of list ?? []) {
+      if (!isTable) continue;
+      // "db." or ".t": a dot with nothing on one side (quote the name to mean a literal dot).
+      if (p.trim() === '' || /^\.|\.$/.test(p)) throw usageError(`${flag} "${p}": empty ${p.startsWith('.') ? 'database/schema' : 'table'} name`);
+      const { schema, table } = splitTablePattern(p);
+      if (table === '' || /^[`"]{2}$/.test(table)) throw usageError(`${flag} "${p}": empty table name`);
+      if (schema === '') throw usageError(`${flag} "${p}": empty database/schema name`);
+    }
+  };
+  // "--databases ''" would otherwise mean "no filter": everything.
+  for (const [flag, list] of [['--databases', f.databases], ['--tables', f.tables], ['--ignore-databases', f.ignoreDatabases], ['--ignore-tables', f.ignoreTables]] as const) {
+    if (list !== undefined && list.length === 0) throw usageError(`${flag} was given an empty list`);
+  }
+  empty('--tables', f.tables, true);
+  empty('--ignore-tables', f.ignoreTables, true);
+  for (const d of f.databases ?? []) {
+    if ((f.ignoreDatabases ?? []).includes(d)) throw usageError(`database/schema "${d}" is both included (--databases) and excluded (--ignore-databases)`);
+  }
+  for (const t of f.tables ?? []) {
+    if ((f.ignoreTables ?? []).includes(t)) throw usageError(`table "${t}" is both included (--tables) and excluded (--ignore-tables)`);
+  }
+  return f;
+}
+
 /** True when the table passes the filter (no existence checks). */
 export function matchesFilter(t: Pick<TableInfo, 'schema' | 'name'>, f: TableFilter): boolean {
   const dbs = f.databases?.length ? f.databases.map(globToRegExp) : null;
@@ -58,10 +88,10 @@ export function matchesFilter(t: Pick<TableInfo, 'schema' | 'name'>, f: TableFil
 /** Apply the filter; a database or table named explicitly (no wildcard) that matches nothing is a configuration error. */
 export function selectTables<T extends Pick<TableInfo, 'schema' | 'name'>>(all: readonly T[], f: TableFilter, where: string): T[] {
   for (const d of f.databases ?? []) {
-    if (!/[*?]/.test(d) && !all.some((t) => t.schema === d)) throw configError(`database/schema "${d}" not found (or has no tables)`, where);
+    if (!/[*?]/.test(d) && !all.some((t) => t.schema === d)) throw configError(`database/schema "${d}" not found, or no table in it this user can see (it needs SELECT on the tables)`, where);
   }
   for (const m of matcher(f.tables) ?? []) {
-    if (!m.wildcard && !all.some(m.test)) throw configError(`table "${m.pattern}" not found`, where);
+    if (!m.wildcard && !all.some(m.test)) throw configError(`table "${m.pattern}" not found, or this user cannot see it (it needs SELECT on it)`, where);
   }
   return all.filter((t) => matchesFilter(t, f));
 }

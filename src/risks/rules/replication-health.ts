@@ -18,6 +18,8 @@ export const replicationHealth: RiskRule = {
     for (const r of ctx.replicas) {
       const add = (severity: Finding['severity'], object: string, evidence: string, remedy: string) => out.push(finding({ rule: ID, severity, server: r.label, object, evidence, remedy }));
       if (r.family === 'mysql-family') {
+        // Unreadable (a missing SLAVE MONITOR privilege is a note already) is not "not configured".
+        if (r.channels.length === 0 && r.gaps.some((g) => g.startsWith('replication connections:'))) continue;
         if (r.channels.length === 0) {
           add('error', 'replication', 'no replication configured (SHOW SLAVE STATUS is empty)', 'configure replication (CHANGE MASTER TO ...), or do not name this server as a replica');
           continue;
