@@ -44,9 +44,30 @@ export function parseBinlogSnapshot(rows: readonly Row[]): { file: string; pos: 
   return file && /^\d+$/.test(pos) ? { file, pos } : null;
 }
 
+/**
+ * BINLOG_GTID_POS reads the binlog file from its start up to the offset: about 300 ms at 300 MB
+ * (10.11), a second per GB. Snapshots opened together usually share one file:pos, so each
+ * distinct one is converted once, by whichever session asks first; an entry lives a few seconds,
+ * never long enough to outlive a RESET MASTER that would reuse the name.
+ */
+const GTID_POS_TTL_MS = 10_000;
+const gtidPosCache = new Map<string, { at: number; pos: Promise<Position> }>();
+
 export async function mariadbSnapshotPosition(s: Session): Promise<Position | null> {
   const snap = parseBinlogSnapshot(await s.query("SHOW STATUS LIKE 'binlog_snapshot_%'"));
   if (!snap) return null;
+  const now = Date.now();
+  for (const [k, v] of gtidPosCache) if (now - v.at > GTID_POS_TTL_MS) gtidPosCache.delete(k);
+  const key = `${s.server.label}\u0000${snap.file}\u0000${snap.pos}`;
+  const hit = gtidPosCache.get(key);
+  if (hit) return hit.pos;
+  const pos = binlogGtidPos(s, snap);
+  gtidPosCache.set(key, { at: now, pos });
+  pos.catch(() => gtidPosCache.delete(key));
+  return pos;
+}
+
+async function binlogGtidPos(s: Session, snap: { file: string; pos: string }): Promise<Position> {
   const rows = await s.query({ sql: 'SELECT BINLOG_GTID_POS(?, ?) AS pos', params: [snap.file, snap.pos] });
   const v = rows[0]?.['pos'];
   if (v === null || v === undefined) {

@@ -5,6 +5,7 @@
 import type { SqlDialect } from '../engine.js';
 import type { ChunkChecksum, ChunkRange, ColumnInfo, KeyValues, Row, Sql, SqlValue, TableInfo } from '../types.js';
 import { boundaryCodec, checksumField } from './mysql-family-column-kinds.js';
+import { mysqlFamilyRowSql } from './mysql-family-row-sql.js';
 
 export function quoteIdent(name: string): string {
   return '`' + name.replace(/`/g, '``') + '`';
@@ -96,25 +97,34 @@ export function rowString(columns: readonly ColumnInfo[]): string {
   return `CONCAT(${columns.map((c) => checksumField(c, quoteIdent(c.name))).join(', ')})`;
 }
 
-const half = (from: number) => `COALESCE(SUM(CAST(CONV(SUBSTRING(h, ${from}, 16), 16, 10) AS UNSIGNED)), 0)`;
+/**
+ * 64 bits of the row's hash as an integer: CRC32 of two 4-byte pieces, high and low. CRC32 of a
+ * 4-byte input is a bijection of those 32 bits (the message is shorter than the polynomial), so
+ * the integer carries exactly the hash's bits; it replaces CONV(hex, 16, 10), which cost more CPU
+ * than the SHA1 itself (MariaDB 10.11, 1M rows: whole checksum 1.63 -> 1.34 CPU s).
+ */
+const half = (from: number) => `COALESCE(SUM((CRC32(SUBSTRING(h, ${from}, 4)) << 32) | CRC32(SUBSTRING(h, ${from + 4}, 4))), 0)`;
 
 /**
- * COUNT(*) and two SUMs of 64-bit halves of a per-row SHA1: an order-independent multiset hash of
+ * COUNT(*) and two SUMs of 64-bit pieces of a per-row SHA1: an order-independent multiset hash of
  * 128 bits. SUM, not BIT_XOR: XOR lets duplicate rows (key-less tables) cancel out. SUM over
  * BIGINT UNSIGNED is an exact DECIMAL in both flavors: no overflow.
  * The derived table carries a LIMIT so it is materialized, not merged: merged, each SUM would
  * compute the SHA1 again (measured on MariaDB 10.11 at 100k rows: 400 ms merged vs 200 ms).
- * SHA1 rather than MD5: faster where the CPU has SHA extensions (174 vs 222 ms per 100k rows).
+ * It holds the 20-byte binary digest, not its 40-character hex: a chunk's temporary table stays
+ * in memory (a 200k-row chunk of hex went to an on-disk temporary table at the default 16 MB
+ * tmp_table_size).
+ * SHA1 rather than MD5: faster where the CPU has SHA extensions (0.7 vs 1.5 CPU s per 1M rows).
  */
 export function chunkChecksum(t: TableInfo, columns: readonly ColumnInfo[], key: readonly ColumnInfo[] | null, range: ChunkRange): Sql {
   const where = key ? chunkPredicate(key, range) : { sql: '', params: [] };
   const hint = key && where.sql ? forceIndex(t, key) : '';
   const inner =
-    `SELECT CAST(SHA1(${rowString(columns)}) AS BINARY) AS h FROM ${qualifiedName(t)}${hint}` +
+    `SELECT UNHEX(SHA1(${rowString(columns)})) AS h FROM ${qualifiedName(t)}${hint}` +
     (where.sql ? ` WHERE ${where.sql}` : '') +
     ' LIMIT 18446744073709551615';
   return {
-    sql: `SELECT COUNT(*) AS row_count, ${half(1)} AS sum_hi, ${half(17)} AS sum_lo FROM (${inner}) AS syncpoint_rows`,
+    sql: `SELECT COUNT(*) AS row_count, ${half(1)} AS sum_hi, ${half(9)} AS sum_lo FROM (${inner}) AS syncpoint_rows`,
     params: where.params,
   };
 }
@@ -182,4 +192,8 @@ export const mysqlFamilySql: SqlDialect = Object.freeze({
   parseBoundary,
   rowCount,
   parseCount,
+  // A getter: the row module imports this one, so its value may not exist yet at load time.
+  get rows() {
+    return mysqlFamilyRowSql;
+  },
 });
