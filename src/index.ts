@@ -9,4 +9,14 @@ export { comparePositions, formatPosition, parseMariadbGtid, parseMysqlGtidSet, 
 export type { TableInfo, ColumnInfo, ServerRef } from './engine/types.js';
 export type { TableResult, Verdict } from './pipeline/report/check-result.js';
 export { risks, type RisksApiOptions, type RisksResult } from './api/risks.js';
+export { preflight, PREFLIGHT_CHECK_IDS, type PreflightApiOptions, type PreflightResult, type PreflightCheckResult, type PreflightVerdict } from './api/preflight.js';
 export { clone, type CloneApiOptions, type CloneResult } from './api/clone.js';
+export { topology, type TopologyApiOptions, type TopologyResult, type TopologyNode, type TopologyVerdict, type NodeRole } from './api/topology.js';
+export { checkFleet, type FleetOptions, type FleetResult, type FleetClusterResult, type FleetVerdict } from './api/fleet.js';
+export { loadFleetConfig, parseFleetConfig, selectClusters, type FleetConfig, type ClusterConfig, type ClusterCheckOptions } from './config/config-file.js';
+export { acquireRunLock, withRunLock, RunLockedError, type RunLock, type LockOwner } from './ops/run-lock.js';
+export { checkRecorded, countsRecorded, listRuns, showRun, type RecordedCheckOptions, type RecordedResult, type RunInfo, type HistoryListResult, type RunDetail } from './api/history.js';
+export { htmlReport, type HtmlReportOptions } from './api/report.js';
+export { renderRunMetrics, type MetricsRun } from './metrics/run-metrics.js';
+export { diff, type DiffApiOptions, type DiffResult, type DiffRow, type DiffTotals, type DiffProblem } from './api/diff.js';
+export { repair, type RepairApiOptions, type RepairResult, type RepairTable, type RepairVerdict, type RepairMode } from './api/repair.js';

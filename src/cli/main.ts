@@ -8,6 +8,12 @@ import { registerSandbox } from './commands/sandbox.js';
 import { registerDemo } from './commands/demo.js';
 import { registerClone } from './commands/clone.js';
 import { registerRisks } from './commands/risks.js';
+import { registerHistory } from './commands/history.js';
+import { registerReport } from './commands/report.js';
+import { registerDiff } from './commands/diff.js';
+import { registerRepair } from './commands/repair.js';
+import { registerPreflight } from './commands/preflight.js';
+import { registerTopology } from './commands/topology.js';
 
 function version(): string {
   try {
@@ -17,20 +23,30 @@ function version(): string {
   }
 }
 
+/** A usage error is one line (the contract), with the pointer to --help on the same line. */
+function oneLineError(str: string, write: (s: string) => void): void {
+  write(`${str.split('\n')[0]!.replace(/^error: /, 'syncpoint: ')} (run with --help for usage)\n`);
+}
+
 export function buildProgram(): Command {
   const program = new Command('syncpoint')
     .description('Prove a primary and its replicas hold the same data, find where they do not, and rebuild replicas safely.')
     .version(version())
-    .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
-    .configureOutput({ outputError: (str, write) => write(str.split('\n')[0]!.replace(/^error: /, 'syncpoint: ') + '\n') });
+    .configureOutput({ outputError: oneLineError });
   registerCheck(program);
   registerSandbox(program);
   registerDemo(program);
   registerClone(program);
   registerRisks(program);
+  registerHistory(program);
+  registerReport(program);
+  registerDiff(program);
+  registerRepair(program);
+  registerPreflight(program);
+  registerTopology(program);
   // Subcommands inherit the error handling of the program.
-  for (const c of program.commands) c.exitOverride().configureOutput({ outputError: (str, write) => write(str.split('\n')[0]!.replace(/^error: /, 'syncpoint: ') + '\n') });
+  for (const c of program.commands) c.exitOverride().configureOutput({ outputError: oneLineError });
   return program;
 }
 

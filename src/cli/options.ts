@@ -1,9 +1,9 @@
 /** Flags shared by several commands, and their parsing into typed options. */
 import { InvalidArgumentError, type Command } from 'commander';
-import { parseDsn, type ConnectionSpec } from '../config/dsn.js';
+import { parseDsn, TLS_MODES, withTls, type ConnectionSpec, type TlsMode } from '../config/dsn.js';
 import type { Logger } from '../log.js';
 import { usageError } from '../errors.js';
-import type { TableFilter } from '../pipeline/plan/table-filter.js';
+import { validateFilter, type TableFilter } from '../pipeline/plan/table-filter.js';
 
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, ...value.split(',').map((v) => v.trim()).filter(Boolean)];
@@ -30,10 +30,24 @@ export function nonNegativeInt(name: string) {
 }
 
 export function addConnectionFlags(cmd: Command): Command {
-  return cmd
+  cmd
     .option('--primary <dsn>', 'primary: mysql://user@host:port, mariadb://..., postgres://... (password from MYSQL_PWD/PGPASSWORD, ~/.my.cnf, ~/.pgpass)')
     .option('--replica <dsn>', 'a replica (repeatable); without it, replicas are discovered from the primary where possible', repeat, [])
     .option('--connect-timeout <seconds>', 'connect timeout', positiveNumber('--connect-timeout'), 10);
+  return addTlsFlags(cmd);
+}
+
+/** TLS for every connection of the run; each flag overrides the same setting in the DSNs (sslmode=, sslrootcert=, ...). */
+export function addTlsFlags(cmd: Command): Command {
+  return cmd
+    .option('--ssl-mode <mode>', `TLS: ${TLS_MODES.join(', ')} (default prefer; verify-ca when only --ssl-ca is given)`, (v) => {
+      const m = v.toLowerCase();
+      if (!(TLS_MODES as readonly string[]).includes(m)) throw new InvalidArgumentError(`--ssl-mode must be one of ${TLS_MODES.join(', ')}`);
+      return m;
+    })
+    .option('--ssl-ca <file>', 'PEM file of the CA that signed the server certificates')
+    .option('--ssl-cert <file>', 'PEM client certificate (for servers that require one; with --ssl-key)')
+    .option('--ssl-key <file>', 'PEM private key of --ssl-cert');
 }
 
 export function addFilterFlags(cmd: Command): Command {
@@ -64,25 +78,38 @@ export interface ConnectionFlags {
   primary?: string;
   replica: string[];
   connectTimeout: number;
+  sslMode?: TlsMode;
+  sslCa?: string;
+  sslCert?: string;
+  sslKey?: string;
 }
 
 export function connectionSpecs(f: ConnectionFlags, log: Logger): { primary: ConnectionSpec; replicas: ConnectionSpec[] } {
   if (!f.primary) throw usageError('--primary is required');
-  const primary = parseDsn(f.primary);
-  const replicas = f.replica.map((d) => parseDsn(d));
-  for (const s of [primary, ...replicas]) {
-    if (s.passwordSource === 'dsn') {
-      log.warn(`${s.label}: password given on the command line (visible to other local users in the process list); prefer ${s.family === 'postgres' ? 'PGPASSWORD or ~/.pgpass' : 'MYSQL_PWD or ~/.my.cnf [client]'}`);
-    }
-  }
+  const primary = specFromFlag(f.primary, f, log);
+  const replicas = f.replica.map((d) => specFromFlag(d, f, log));
   return { primary, replicas };
 }
 
+/**
+ * One DSN given on the command line (--primary, --replica, --candidate, ...): parsed, with the
+ * run's --ssl-* flags applied, and a warning when its password was typed on the command line.
+ */
+export function specFromFlag(dsn: string, f: Omit<ConnectionFlags, 'replica' | 'connectTimeout'>, log: Logger): ConnectionSpec {
+  if ((f.sslCert === undefined) !== (f.sslKey === undefined)) throw usageError('--ssl-cert and --ssl-key go together: give both or neither');
+  const tls = { ...(f.sslMode ? { mode: f.sslMode } : {}), ...(f.sslCa ? { ca: f.sslCa } : {}), ...(f.sslCert ? { cert: f.sslCert } : {}), ...(f.sslKey ? { key: f.sslKey } : {}) };
+  const s = withTls(parseDsn(dsn), tls);
+  if (s.passwordSource === 'dsn') {
+    log.warn(`${s.label}: password given on the command line (visible to other local users in the process list); prefer ${s.family === 'postgres' ? 'PGPASSWORD or ~/.pgpass' : 'MYSQL_PWD or ~/.my.cnf [client]'}`);
+  }
+  return s;
+}
+
 export function tableFilter(f: { databases?: string[]; tables?: string[]; ignoreDatabases?: string[]; ignoreTables?: string[] }): TableFilter {
-  return {
+  return validateFilter({
     ...(f.databases ? { databases: f.databases } : {}),
     ...(f.tables ? { tables: f.tables } : {}),
     ...(f.ignoreDatabases ? { ignoreDatabases: f.ignoreDatabases } : {}),
     ...(f.ignoreTables ? { ignoreTables: f.ignoreTables } : {}),
-  };
+  });
 }

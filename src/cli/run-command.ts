@@ -11,6 +11,8 @@ export interface OutputFlags {
   format: 'table' | 'json';
   logLevel: string;
   logFormat: LogFormat;
+  /** cron: print the result only when the exit code is not 0 (drift, incomplete, locked). */
+  quiet?: boolean;
 }
 
 export interface CommandContext {
@@ -26,7 +28,8 @@ export interface CommandOutput<R> {
 }
 
 export async function runCommand<R>(flags: OutputFlags, action: (ctx: CommandContext) => Promise<CommandOutput<R>>): Promise<void> {
-  const log = createLogger(flags.logLevel, flags.logFormat);
+  // --quiet: warnings would make cron mail on clean runs; errors still show.
+  const log = createLogger(flags.quiet && flags.logLevel === 'warn' ? 'error' : flags.logLevel, flags.logFormat);
   const controller = new AbortController();
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {
@@ -42,8 +45,11 @@ export async function runCommand<R>(flags: OutputFlags, action: (ctx: CommandCon
   process.on('SIGTERM', onSignal);
   try {
     const out = await action({ log, signal: controller.signal, flags });
-    process.stdout.write(flags.format === 'json' ? JSON.stringify(out.result, jsonReplacer, 2) + '\n' : out.render(out.result));
-    process.exitCode = exitCodeForVerdict(out.verdict);
+    const code = exitCodeForVerdict(out.verdict);
+    if (!(flags.quiet && code === 0)) {
+      process.stdout.write(flags.format === 'json' ? JSON.stringify(out.result, jsonReplacer, 2) + '\n' : out.render(out.result));
+    }
+    process.exitCode = code;
   } catch (err) {
     reportError(err, flags.logLevel, log);
     process.exitCode = exitCodeForError(err);

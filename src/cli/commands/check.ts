@@ -1,13 +1,18 @@
 /** `syncpoint check` and `syncpoint counts`: flags -> options -> api -> render -> exit code. */
 import { InvalidArgumentError, type Command } from 'commander';
-import { check, counts } from '../../api/check.js';
+import { runRecorded } from '../../history/run-recorded.js';
+import { addHistoryFlags, recordedOptions, renderRunInfo, type HistoryFlags } from '../history-flags.js';
 import { checkDefaults } from '../../pipeline/run-check.js';
 import { renderCheck } from '../render/check-table.js';
 import { addConnectionFlags, addFilterFlags, addOutputFlags, connectionSpecs, nonNegativeInt, positiveNumber, tableFilter, type ConnectionFlags } from '../options.js';
-import { runCommand, type OutputFlags } from '../run-command.js';
+import { runCommand, type CommandOutput, type OutputFlags } from '../run-command.js';
 import { progressReporter } from '../render/progress.js';
+import { runFleetCheck } from './check-fleet.js';
+import { usageError } from '../../errors.js';
+import { parseAddressEntries } from '../../pipeline/topology/address-map.js';
+import { withRunLock } from '../../ops/run-lock.js';
 
-interface CheckFlags extends ConnectionFlags, OutputFlags {
+interface CheckFlags extends ConnectionFlags, OutputFlags, HistoryFlags {
   databases?: string[];
   tables?: string[];
   ignoreDatabases?: string[];
@@ -24,6 +29,10 @@ interface CheckFlags extends ConnectionFlags, OutputFlags {
   syncTimeout: number;
   nokeyMaxRows: number;
   progress: boolean;
+  config?: string;
+  clustersConcurrency: number;
+  address: string[];
+  lock: boolean;
 }
 
 function addCheckFlags(cmd: Command, withChunks: boolean): Command {
@@ -52,6 +61,17 @@ function addCheckFlags(cmd: Command, withChunks: boolean): Command {
     .option('--max-lock-time <seconds>', 'primary-lock: never hold table locks on the primary longer than this', positiveNumber('--max-lock-time'), checkDefaults.maxLockMs / 1000)
     .option('--sync-timeout <seconds>', 'replica-until: how long a replica may take to reach a sync position', positiveNumber('--sync-timeout'), checkDefaults.syncTimeoutMs / 1000)
     .option('--no-progress', 'no progress line on a terminal');
+  addHistoryFlags(cmd);
+  cmd
+    .option('--config <file>', 'check every cluster of a fleet config (YAML or JSON); --cluster NAME[,NAME] picks some')
+    .option('--clusters-concurrency <n>', 'with --config: clusters checked at the same time', (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1 || n > 32) throw new InvalidArgumentError('--clusters-concurrency must be 1..32');
+      return n;
+    }, 2)
+    .option('--address <name=host:port>', 'discovery: where to reach a server the primary reports without a usable address (repeatable)', (v: string, prev: string[] = []) => [...prev, v], [])
+    .option('--no-lock', 'do not take the per-cluster run lock (another run on the same primary may overlap)')
+    .option('--quiet', 'print the report only on drift or error (for cron); the exit code is unchanged');
   addOutputFlags(cmd);
   return cmd;
 }
@@ -64,12 +84,25 @@ export function registerCheck(program: Command): void {
         ? 'row counts and chunked checksums on the primary and replicas at synchronized replication positions; differences re-checked before they are reported'
         : 'exact row counts per table on the primary and replicas at a synchronized position (fast triage)');
     addCheckFlags(cmd, mode === 'check').action(async (f: CheckFlags) => {
-      await runCommand(f, async ({ log, signal }) => {
-        const { primary, replicas } = connectionSpecs(f, log);
+      await runCommand<unknown>(f, async ({ log, signal, flags }): Promise<CommandOutput<unknown>> => {
+        if (f.config) {
+          if (mode !== 'check') throw usageError('--config is for check');
+          return runFleetCheck({ ...f, config: f.config }, cmd, {
+            filter: tableFilter(f),
+            chunkTime: f.chunkTime, noKeyMaxRows: f.nokeyMaxRows, concurrency: f.concurrency, retries: f.retries,
+            maxLagSeconds: f.maxLag, lagWaitMs: f.lagWait * 1000, ...(f.syncMethod ? { syncMethod: f.syncMethod } : {}),
+            maxSnapshotAgeMs: f.maxSnapshotAge * 1000, lockWaitMs: f.lockWaitTimeout * 1000, maxLockMs: f.maxLockTime * 1000,
+            syncTimeoutMs: f.syncTimeout * 1000, connectTimeoutMs: f.connectTimeout * 1000,
+          }, { log, signal, flags }) as Promise<CommandOutput<unknown>>;
+        }
+        // --resume takes the connections of the run it continues unless given again
+        const { primary, replicas } = f.resume !== undefined && !f.primary ? { primary: undefined, replicas: [] } : connectionSpecs(f, log);
         const progress = f.progress && f.format !== 'json' ? progressReporter(mode) : null;
         try {
-          const result = await (mode === 'check' ? check : counts)({
-            primary,
+          const addresses = parseAddressEntries(f.address);
+          const run = () => runRecorded(mode, recordedOptions(f, cmd, {
+            ...(addresses.size ? { addresses } : {}),
+            ...(primary ? { primary } : {}),
             replicas,
             filter: tableFilter(f),
             ...(mode === 'check' ? { chunkTime: f.chunkTime, noKeyMaxRows: f.nokeyMaxRows } : {}),
@@ -86,8 +119,11 @@ export function registerCheck(program: Command): void {
             log,
             signal,
             ...(progress ? { onProgress: progress.update } : {}),
-          });
-          return { result, verdict: result.verdict, render: renderCheck };
+          }));
+          // One run per primary at a time (cron overlap); a resumed run without --primary locks by cluster name.
+          const lockKey = primary?.label ?? f.cluster ?? null;
+          const result = f.lock && lockKey ? await withRunLock(lockKey, `syncpoint ${mode} --primary ${lockKey}`, run) : await run();
+          return { result, verdict: result.verdict, render: (r: unknown) => renderCheck(r as typeof result) + renderRunInfo(r as typeof result) };
         } finally {
           progress?.done();
         }
