@@ -7,7 +7,6 @@ import { renderCheck } from '../render/check-table.js';
 import { addConnectionFlags, addFilterFlags, addOutputFlags, connectionSpecs, nonNegativeInt, positiveNumber, tableFilter, type ConnectionFlags } from '../options.js';
 import { runCommand, type CommandOutput, type OutputFlags } from '../run-command.js';
 import { progressReporter } from '../render/progress.js';
-import { runFleetCheck } from './check-fleet.js';
 import { usageError } from '../../errors.js';
 import { parseAddressEntries } from '../../pipeline/topology/address-map.js';
 import { withRunLock } from '../../ops/run-lock.js';
@@ -87,6 +86,8 @@ export function registerCheck(program: Command): void {
       await runCommand<unknown>(f, async ({ log, signal, flags }): Promise<CommandOutput<unknown>> => {
         if (f.config) {
           if (mode !== 'check') throw usageError('--config is for check');
+          // Loaded on demand: the fleet config reader (and its YAML parser) only matters with --config.
+          const { runFleetCheck } = await import('./check-fleet.js');
           return runFleetCheck({ ...f, config: f.config }, cmd, {
             filter: tableFilter(f),
             chunkTime: f.chunkTime, noKeyMaxRows: f.nokeyMaxRows, concurrency: f.concurrency, retries: f.retries,
