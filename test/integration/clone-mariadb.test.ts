@@ -230,8 +230,12 @@ run('clone on MariaDB (STATEMENT logging)', () => {
       expect(two.clone.verdict, two.clone.error).toBe('unverified');
       console.info(`[clone-mariadb] data directory ${(c.datadirBytes! / 2 ** 20).toFixed(0)} MiB; source downtime cold ${c.sourceDowntimeMs} ms ${JSON.stringify(c.sourceDowntime)}, two-phase ${t.sourceDowntimeMs} ms ${JSON.stringify(t.sourceDowntime)}; copied while stopped: cold ${c.copyPasses.filter((p) => !p.whileRunning).reduce((n, p) => n + p.bytes, 0)} B, two-phase ${t.copyPasses.filter((p) => !p.whileRunning).reduce((n, p) => n + p.bytes, 0)} B; catch-up cold ${c.catchUpMs} ms, two-phase ${t.catchUpMs} ms`);
       expect(c.datadirBytes!).toBeGreaterThan(200 * 2 ** 20);
-      expect(t.sourceDowntimeMs!).toBeLessThan(c.sourceDowntimeMs!);
-      expect(t.sourceDowntime!.stoppedCopyMs).toBeLessThan(c.sourceDowntime!.stoppedCopyMs / 2);
+      // What two-phase changes is how much is copied while the source is down: bytes, not timings
+      // (the box is shared; the downtime figures above are logged, and benchmarked, not asserted).
+      const stoppedBytes = (m: typeof c) => m.copyPasses.filter((p) => !p.whileRunning).reduce((n, p) => n + p.bytes, 0);
+      expect(stoppedBytes(c)).toBeGreaterThan(200 * 2 ** 20);
+      expect(stoppedBytes(t)).toBeLessThan(stoppedBytes(c) / 2);
+      expect(t.copyPasses.some((p) => p.whileRunning && p.bytes > 0)).toBe(true);
       for (const r of [cold, two]) expect(await waitReplicating('mariadb', r.node!.dsn)).toBe(true);
     });
 
