@@ -8,7 +8,7 @@ import { readJournal } from '../history/journal.js';
 import { pairKey, type StartRecord } from '../history/records.js';
 import { runRecorded, type RecordedCheckOptions, type RecordedResult } from '../history/run-recorded.js';
 import type { HistoryStore, RunState } from '../history/store.js';
-import type { TableStatus, Verdict } from '../pipeline/report/check-result.js';
+import type { TableOutcome, TableStatus, Verdict } from '../pipeline/report/check-result.js';
 
 export type { RecordedCheckOptions, RecordedResult, RunInfo } from '../history/run-recorded.js';
 
@@ -83,17 +83,11 @@ export async function listRuns(q: HistoryQuery & { cluster?: string; limit?: num
   });
 }
 
-export interface RunPair {
+export interface RunPair extends Omit<TableOutcome, 'status'> {
   readonly table: string;
   readonly replica: string;
   /** 'unfinished': the run stopped before this pair had an answer. */
   readonly status: TableStatus | 'unfinished';
-  readonly reason?: string;
-  readonly primaryRows: number;
-  readonly replicaRows: number;
-  readonly chunks: number;
-  readonly driftChunks: number;
-  readonly durationMs: number;
   /** For a drifting pair: the earliest run of the unbroken streak of drift ending at this run. */
   readonly driftFirstSeen?: string;
   readonly driftRanges?: readonly { lower: readonly unknown[] | null; upper: readonly unknown[] | null; primaryRows: number; replicaRows: number }[];

@@ -7,7 +7,7 @@
  * A run summary (the index entry) is derived from start + end and stored beside them so that
  * listing runs never reads whole journals.
  */
-import type { CheckResult, TableStatus, Verdict } from '../pipeline/report/check-result.js';
+import type { CheckResult, TableOutcome, Verdict } from '../pipeline/report/check-result.js';
 import type { TableFilter } from '../pipeline/plan/table-filter.js';
 
 /** Options a resumed run reuses unless the user overrides them. */
@@ -65,15 +65,8 @@ export interface ChunkRecord {
   readonly carried?: boolean;
 }
 
-export interface TableEntryRecord {
+export interface TableEntryRecord extends TableOutcome {
   readonly replica: string;
-  readonly status: TableStatus;
-  readonly reason?: string;
-  readonly primaryRows: number;
-  readonly replicaRows: number;
-  readonly chunks: number;
-  readonly driftChunks: number;
-  readonly durationMs: number;
 }
 
 export interface TableRecord {

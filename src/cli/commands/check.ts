@@ -7,25 +7,18 @@ import { renderCheck } from '../render/check-table.js';
 import { addConnectionFlags, addFilterFlags, addOutputFlags, connectionSpecs, nonNegativeInt, positiveNumber, tableFilter, type ConnectionFlags } from '../options.js';
 import { runCommand, type CommandOutput, type OutputFlags } from '../run-command.js';
 import { progressReporter } from '../render/progress.js';
+import { addSyncPointFlags, type SyncPointFlags } from '../sync-flags.js';
 import { usageError } from '../../errors.js';
 import { parseAddressEntries } from '../../pipeline/topology/address-map.js';
 import { withRunLock } from '../../ops/run-lock.js';
 
-interface CheckFlags extends ConnectionFlags, OutputFlags, HistoryFlags {
+interface CheckFlags extends ConnectionFlags, OutputFlags, HistoryFlags, SyncPointFlags {
   databases?: string[];
   tables?: string[];
   ignoreDatabases?: string[];
   ignoreTables?: string[];
   chunkTime: number;
-  concurrency: number;
   retries: number;
-  maxLag: number;
-  lagWait: number;
-  syncMethod?: 'replica-until' | 'primary-lock';
-  maxSnapshotAge: number;
-  lockWaitTimeout: number;
-  maxLockTime: number;
-  syncTimeout: number;
   nokeyMaxRows: number;
   progress: boolean;
   config?: string;
@@ -42,23 +35,8 @@ function addCheckFlags(cmd: Command, withChunks: boolean): Command {
       .option('--chunk-time <seconds>', 'target time per chunk', positiveNumber('--chunk-time'), checkDefaults.chunkTime)
       .option('--nokey-max-rows <n>', 'check a table without a usable key as one chunk up to this many estimated rows', nonNegativeInt('--nokey-max-rows'), checkDefaults.noKeyMaxRows);
   }
-  cmd
-    .option('--concurrency <n>', 'parallel lanes (one session per server each)', (v) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 1 || n > 64) throw new InvalidArgumentError('--concurrency must be 1..64');
-      return n;
-    }, checkDefaults.concurrency)
+  addSyncPointFlags(cmd)
     .option('--retries <n>', 're-check a differing chunk this many times at fresh sync points before reporting it', nonNegativeInt('--retries'), checkDefaults.retries)
-    .option('--max-lag <seconds>', 'pause while a replica lags more than this', nonNegativeInt('--max-lag'), checkDefaults.maxLagSeconds)
-    .option('--lag-wait <seconds>', 'give up on a replica that lags over --max-lag this long', positiveNumber('--lag-wait'), checkDefaults.lagWaitMs / 1000)
-    .option('--sync-method <method>', 'replica-until (MariaDB: no primary locks) or primary-lock (brief SHARE table locks on the primary)', (v) => {
-      if (v !== 'replica-until' && v !== 'primary-lock') throw new InvalidArgumentError('--sync-method must be replica-until or primary-lock');
-      return v;
-    })
-    .option('--max-snapshot-age <seconds>', 'renew sync points this often (snapshots hold read views and block DDL on the primary)', positiveNumber('--max-snapshot-age'), checkDefaults.maxSnapshotAgeMs / 1000)
-    .option('--lock-wait-timeout <seconds>', "the tool's own lock waits give up after this (then retry)", positiveNumber('--lock-wait-timeout'), checkDefaults.lockWaitMs / 1000)
-    .option('--max-lock-time <seconds>', 'primary-lock: never hold table locks on the primary longer than this', positiveNumber('--max-lock-time'), checkDefaults.maxLockMs / 1000)
-    .option('--sync-timeout <seconds>', 'replica-until: how long a replica may take to reach a sync position', positiveNumber('--sync-timeout'), checkDefaults.syncTimeoutMs / 1000)
     .option('--no-progress', 'no progress line on a terminal');
   addHistoryFlags(cmd);
   cmd

@@ -8,22 +8,15 @@ import type { Logger } from '../../log.js';
 import { renderDiff } from '../render/diff-table.js';
 import { addConnectionFlags, addFilterFlags, addOutputFlags, connectionSpecs, nonNegativeInt, positiveNumber, tableFilter, type ConnectionFlags } from '../options.js';
 import { runCommand, type OutputFlags } from '../run-command.js';
+import { addSyncPointFlags, type SyncPointFlags } from '../sync-flags.js';
 
-export interface SyncFlags extends ConnectionFlags {
+export interface SyncFlags extends ConnectionFlags, SyncPointFlags {
   databases?: string[];
   tables?: string[];
   ignoreDatabases?: string[];
   ignoreTables?: string[];
   chunkTime: number;
   nokeyMaxRows: number;
-  concurrency: number;
-  maxLag: number;
-  lagWait: number;
-  syncMethod?: 'replica-until' | 'primary-lock';
-  maxSnapshotAge: number;
-  lockWaitTimeout: number;
-  maxLockTime: number;
-  syncTimeout: number;
 }
 
 export interface DiffFlags extends SyncFlags, OutputFlags {
@@ -37,24 +30,10 @@ export interface DiffFlags extends SyncFlags, OutputFlags {
 export function addSyncFlags(cmd: Command): Command {
   addConnectionFlags(cmd);
   addFilterFlags(cmd);
-  return cmd
+  cmd
     .option('--chunk-time <seconds>', 'target time per checksum chunk', positiveNumber('--chunk-time'), checkDefaults.chunkTime)
-    .option('--nokey-max-rows <n>', 'compare a table without a usable key (whole rows as a multiset) up to this many rows', nonNegativeInt('--nokey-max-rows'), checkDefaults.noKeyMaxRows)
-    .option('--concurrency <n>', 'parallel lanes (one session per server each)', (v) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 1 || n > 64) throw new InvalidArgumentError('--concurrency must be 1..64');
-      return n;
-    }, checkDefaults.concurrency)
-    .option('--max-lag <seconds>', 'pause while a replica lags more than this', nonNegativeInt('--max-lag'), checkDefaults.maxLagSeconds)
-    .option('--lag-wait <seconds>', 'give up on a replica that lags over --max-lag this long', positiveNumber('--lag-wait'), checkDefaults.lagWaitMs / 1000)
-    .option('--sync-method <method>', 'replica-until (MariaDB: no primary locks) or primary-lock (brief SHARE table locks on the primary)', (v) => {
-      if (v !== 'replica-until' && v !== 'primary-lock') throw new InvalidArgumentError('--sync-method must be replica-until or primary-lock');
-      return v;
-    })
-    .option('--max-snapshot-age <seconds>', 'renew sync points this often', positiveNumber('--max-snapshot-age'), checkDefaults.maxSnapshotAgeMs / 1000)
-    .option('--lock-wait-timeout <seconds>', "the tool's own lock waits give up after this (then retry)", positiveNumber('--lock-wait-timeout'), checkDefaults.lockWaitMs / 1000)
-    .option('--max-lock-time <seconds>', 'primary-lock: never hold table locks on the primary longer than this', positiveNumber('--max-lock-time'), checkDefaults.maxLockMs / 1000)
-    .option('--sync-timeout <seconds>', 'replica-until: how long a replica may take to reach a sync position', positiveNumber('--sync-timeout'), checkDefaults.syncTimeoutMs / 1000);
+    .option('--nokey-max-rows <n>', 'compare a table without a usable key (whole rows as a multiset) up to this many rows', nonNegativeInt('--nokey-max-rows'), checkDefaults.noKeyMaxRows);
+  return addSyncPointFlags(cmd);
 }
 
 export function addDiffFlags(cmd: Command, maxRowsDefault: number): Command {

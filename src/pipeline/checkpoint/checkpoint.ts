@@ -4,7 +4,7 @@
  * table, where to start and what the interrupted run already found there.
  */
 import type { ChunkRange, KeyValues } from '../../engine/types.js';
-import type { TableResult, TableStatus } from '../report/check-result.js';
+import type { TableOutcome, TableResult } from '../report/check-result.js';
 
 export type ChunkReplicaOutcome =
   | { readonly rows: number; readonly same: boolean }
@@ -23,15 +23,7 @@ export interface ChunkDone {
 }
 
 /** What an interrupted run found for one (table, replica) before it stopped. */
-export interface CarriedEntry {
-  readonly status: TableStatus;
-  readonly reason?: string;
-  readonly primaryRows: number;
-  readonly replicaRows: number;
-  readonly chunks: number;
-  readonly driftChunks: number;
-  readonly durationMs: number;
-}
+export type CarriedEntry = TableOutcome;
 
 export interface CarriedSuspect {
   readonly range: ChunkRange;

@@ -27,6 +27,9 @@ export interface TableResult {
   driftRanges?: DriftChunk[];
 }
 
+/** What a (table, replica) pair came to, without its names: what history and resume carry. */
+export type TableOutcome = Readonly<Pick<TableResult, 'status' | 'reason' | 'primaryRows' | 'replicaRows' | 'chunks' | 'driftChunks' | 'durationMs'>>;
+
 export interface CheckResult {
   readonly schemaVersion: 1;
   readonly command: 'check' | 'counts';
