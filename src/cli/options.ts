@@ -74,14 +74,17 @@ export function addOutputFlags(cmd: Command): Command {
     }, 'pretty');
 }
 
-export interface ConnectionFlags {
-  primary?: string;
-  replica: string[];
-  connectTimeout: number;
+export interface TlsFlags {
   sslMode?: TlsMode;
   sslCa?: string;
   sslCert?: string;
   sslKey?: string;
+}
+
+export interface ConnectionFlags extends TlsFlags {
+  primary?: string;
+  replica: string[];
+  connectTimeout: number;
 }
 
 export function connectionSpecs(f: ConnectionFlags, log: Logger): { primary: ConnectionSpec; replicas: ConnectionSpec[] } {
@@ -95,10 +98,17 @@ export function connectionSpecs(f: ConnectionFlags, log: Logger): { primary: Con
  * One DSN given on the command line (--primary, --replica, --candidate, ...): parsed, with the
  * run's --ssl-* flags applied, and a warning when its password was typed on the command line.
  */
-export function specFromFlag(dsn: string, f: Omit<ConnectionFlags, 'replica' | 'connectTimeout'>, log: Logger): ConnectionSpec {
+export function specFromFlag(dsn: string, f: TlsFlags, log: Logger): ConnectionSpec {
+  return warnInlinePassword(withTls(parseDsn(dsn), tlsFromFlags(f)), log);
+}
+
+/** The --ssl-* flags as overrides for withTls(). */
+export function tlsFromFlags(f: TlsFlags): Parameters<typeof withTls>[1] {
   if ((f.sslCert === undefined) !== (f.sslKey === undefined)) throw usageError('--ssl-cert and --ssl-key go together: give both or neither');
-  const tls = { ...(f.sslMode ? { mode: f.sslMode } : {}), ...(f.sslCa ? { ca: f.sslCa } : {}), ...(f.sslCert ? { cert: f.sslCert } : {}), ...(f.sslKey ? { key: f.sslKey } : {}) };
-  const s = withTls(parseDsn(dsn), tls);
+  return { ...(f.sslMode ? { mode: f.sslMode } : {}), ...(f.sslCa ? { ca: f.sslCa } : {}), ...(f.sslCert ? { cert: f.sslCert } : {}), ...(f.sslKey ? { key: f.sslKey } : {}) };
+}
+
+export function warnInlinePassword(s: ConnectionSpec, log: Logger): ConnectionSpec {
   if (s.passwordSource === 'dsn') {
     log.warn(`${s.label}: password given on the command line (visible to other local users in the process list); prefer ${s.family === 'postgres' ? 'PGPASSWORD or ~/.pgpass' : 'MYSQL_PWD or ~/.my.cnf [client]'}`);
   }

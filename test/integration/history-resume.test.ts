@@ -21,8 +21,11 @@ import { BIN, cli, splitPassword } from '../support/cli.js';
 import { parseStrict, valueOf } from '../unit/metrics/strict-prometheus.js';
 
 const ROWS = 200_000;
-/** A clean table for --max-runtime: stopping it finds no drift, so the verdict is incomplete (exit 3). */
-const CLEAN_ROWS = 300_000;
+/**
+ * A clean table for --max-runtime: stopping it finds no drift, so the verdict is incomplete (exit 3).
+ * Big enough, at --chunk-time 0.002, to still be running after 1 s on a quiet box (300k was not).
+ */
+const CLEAN_ROWS = 1_000_000;
 const DRIFT_IDS = [7, ROWS - 10];
 
 interface Entry { table: string; replica: string; status: string; primaryRows: number; replicaRows: number; chunks: number; driftChunks: number }
@@ -197,7 +200,7 @@ for (const engine of ENGINES as SandboxEngine[]) {
 
     it('--max-runtime stops cleanly (exit 3) with the exact --resume command, which then finishes', () => {
       const c = conn();
-      const args = [...c.args, ...common.map((a) => (a === 'big.t' ? 'big.c' : a)), '--cluster', `rt-${engine}`];
+      const args = [...c.args, ...common.map((a) => (a === 'big.t' ? 'big.c' : a === '0.005' ? '0.002' : a)), '--cluster', `rt-${engine}`];
       const stopped = cli(['check', ...args, '--max-runtime', '1'], c.env, 300_000);
       expect(stopped.code, stopped.stderr).toBe(3);
       const s = JSON.parse(stopped.stdout);

@@ -1,17 +1,16 @@
 /** `syncpoint clone`: flags -> options -> api -> render -> exit code. */
 import { InvalidArgumentError, type Command } from 'commander';
 import Table from 'cli-table3';
-import { clone, cloneDefaults, type CloneResult, type StepEvent } from '../../api/clone.js';
-import { parseDsn } from '../../config/dsn.js';
+import { clone, cloneDefaults, targetSpec, type CloneResult, type StepEvent } from '../../api/clone.js';
+import { withTls } from '../../config/dsn.js';
 import { humanBytes } from '../../clone/datadir.js';
 import { formatRecorded } from '../../clone/manifest-build.js';
 import { COPY_METHODS, type CopyMethod } from '../../clone/types.js';
-import type { Logger } from '../../log.js';
-import { addFilterFlags, addOutputFlags, positiveNumber, repeat, tableFilter } from '../options.js';
+import { addFilterFlags, addOutputFlags, addTlsFlags, positiveNumber, repeat, specFromFlag, tableFilter, tlsFromFlags, warnInlinePassword, type TlsFlags } from '../options.js';
 import { usageError } from '../../errors.js';
 import { runCommand, type OutputFlags } from '../run-command.js';
 
-interface CloneFlags extends OutputFlags {
+interface CloneFlags extends OutputFlags, TlsFlags {
   source?: string;
   sourceDatadir?: string;
   sourceStart?: string;
@@ -99,14 +98,6 @@ function progress(e: StepEvent): void {
   else process.stderr.write(`${label}: skipped${e.detail ? ` (${e.detail})` : ''}\n`);
 }
 
-function warnInlinePasswords(f: CloneFlags, log: Logger): void {
-  for (const d of [f.source, f.target, f.primary]) {
-    if (!d) continue;
-    const s = parseDsn(d);
-    if (s.passwordSource === 'dsn') log.warn(`${s.label}: password given on the command line (visible to other local users in the process list); prefer ${s.family === 'postgres' ? 'PGPASSWORD or ~/.pgpass' : 'MYSQL_PWD or ~/.my.cnf [client]'}`);
-  }
-}
-
 export function registerClone(program: Command): void {
   const cmd = program
     .command('clone')
@@ -145,18 +136,21 @@ export function registerClone(program: Command): void {
     .option('--catch-up-timeout <seconds>', 'how long the new replica may take to catch up', positiveNumber('--catch-up-timeout'), cloneDefaults.catchUpTimeoutMs / 1000)
     .option('--connect-timeout <seconds>', 'connect timeout', positiveNumber('--connect-timeout'), cloneDefaults.connectTimeoutMs / 1000);
   addFilterFlags(cmd);
-  addOutputFlags(cmd).action(async (f: CloneFlags) => {
+  addOutputFlags(addTlsFlags(cmd)).action(async (f: CloneFlags) => {
     await runCommand(f, async ({ log, signal }) => {
       if (!f.source) throw usageError('--source is required');
       if (!f.target) throw usageError('--target is required');
       if (!f.targetDatadir) throw usageError('--target-datadir is required');
-      warnInlinePasswords(f, log);
+      const source = specFromFlag(f.source, f, log);
+      // The target borrows the source's credentials when it names none: warn for its own only.
+      const target = withTls(targetSpec(f.target, source), tlsFromFlags(f));
+      if (source.passwordSource !== 'dsn') warnInlinePassword(target, log);
       const result = await clone({
-        source: f.source,
+        source,
         ...(f.sourceDatadir ? { sourceDatadir: f.sourceDatadir } : {}),
         ...(f.sourceStart ? { sourceStart: f.sourceStart } : {}),
         ...(f.sourceStop ? { sourceStop: f.sourceStop } : {}),
-        target: f.target,
+        target,
         targetDatadir: f.targetDatadir,
         ...(f.targetStart ? { targetStart: f.targetStart } : {}),
         ...(f.targetStop ? { targetStop: f.targetStop } : {}),
@@ -164,7 +158,7 @@ export function registerClone(program: Command): void {
         ...(f.targetSlot ? { targetSlot: f.targetSlot } : {}),
         ...(f.targetAppName ? { targetAppName: f.targetAppName } : {}),
         targetSettings: f.targetSetting,
-        ...(f.primary ? { primary: f.primary } : {}),
+        ...(f.primary ? { primary: specFromFlag(f.primary, f, log) } : {}),
         ...(f.replUser ? { replUser: f.replUser } : {}),
         copyMethod: f.copyMethod,
         ...(f.copyCommand ? { copyCommand: f.copyCommand } : {}),
