@@ -32,3 +32,17 @@ export function addSyncPointFlags(cmd: Command): Command {
     .option('--max-lock-time <seconds>', 'primary-lock: never hold table locks on the primary longer than this', positiveNumber('--max-lock-time'), checkDefaults.maxLockMs / 1000)
     .option('--sync-timeout <seconds>', 'replica-until: how long a replica may take to reach a sync position', positiveNumber('--sync-timeout'), checkDefaults.syncTimeoutMs / 1000);
 }
+
+/** The sync-point flags as the options check, counts, diff and repair take (seconds -> ms). */
+export function syncPointOptions(f: SyncPointFlags) {
+  return {
+    concurrency: f.concurrency,
+    maxLagSeconds: f.maxLag,
+    lagWaitMs: f.lagWait * 1000,
+    ...(f.syncMethod ? { syncMethod: f.syncMethod } : {}),
+    maxSnapshotAgeMs: f.maxSnapshotAge * 1000,
+    lockWaitMs: f.lockWaitTimeout * 1000,
+    maxLockMs: f.maxLockTime * 1000,
+    syncTimeoutMs: f.syncTimeout * 1000,
+  };
+}

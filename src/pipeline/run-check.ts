@@ -21,7 +21,7 @@ import { ChunkSizer } from './plan/chunk-sizer.js';
 import { planTables, type PlannedTable } from './plan/plan-tables.js';
 import type { TableFilter } from './plan/table-filter.js';
 import { verdictOf, type CheckResult, type DriftChunk, type TableResult } from './report/check-result.js';
-import { SyncManager } from './sync/sync-manager.js';
+import { SyncManager, syncOptionsFor } from './sync/sync-manager.js';
 import { restoreOrphanedHolds } from './sync/restore-held.js';
 import { retryableTableChange, tableChangedReason } from './checksum/table-changed.js';
 import type { Lane } from './sync/lane.js';
@@ -141,19 +141,7 @@ export async function runCheck(mode: 'check' | 'counts', o: CheckOptions): Promi
 
     if (work.length > 0) {
       // 3. sync
-      sync = new SyncManager(topo.primary, topo.replicas, {
-        lanes: o.concurrency,
-        ...(o.syncMethod ? { method: o.syncMethod } : {}),
-        maxSnapshotAgeMs: o.maxSnapshotAgeMs,
-        lockWaitMs: o.lockWaitMs,
-        maxLockMs: o.maxLockMs,
-        syncTimeoutMs: o.syncTimeoutMs,
-        maxLagSeconds: o.maxLagSeconds,
-        lagWaitMs: o.lagWaitMs,
-        tables: work.map((t) => t.table),
-        log,
-        ...(o.signal ? { signal: o.signal } : {}),
-      });
+      sync = new SyncManager(topo.primary, topo.replicas, syncOptionsFor(o, work.map((t) => t.table), log));
       result.sync.method = sync.method;
       const replicaEngines = new Map(topo.replicas.filter((r) => r.engine).map((r) => [r.label, r.engine!] as const));
       const ctx: RunContext = { o, mode, sync, primary: topo.primary.engine, replicaEngines, entry: (t, r) => entries.get(key(t, r))!, suspects: [] };

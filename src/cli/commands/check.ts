@@ -7,7 +7,7 @@ import { renderCheck } from '../render/check-table.js';
 import { addConnectionFlags, addFilterFlags, addOutputFlags, connectionSpecs, nonNegativeInt, positiveNumber, tableFilter, type ConnectionFlags } from '../options.js';
 import { runCommand, type CommandOutput, type OutputFlags } from '../run-command.js';
 import { progressReporter } from '../render/progress.js';
-import { addSyncPointFlags, type SyncPointFlags } from '../sync-flags.js';
+import { addSyncPointFlags, syncPointOptions, type SyncPointFlags } from '../sync-flags.js';
 import { usageError } from '../../errors.js';
 import { parseAddressEntries } from '../../pipeline/topology/address-map.js';
 import { withRunLock } from '../../ops/run-lock.js';
@@ -85,15 +85,8 @@ export function registerCheck(program: Command): void {
             replicas,
             filter: tableFilter(f),
             ...(mode === 'check' ? { chunkTime: f.chunkTime, noKeyMaxRows: f.nokeyMaxRows } : {}),
-            concurrency: f.concurrency,
+            ...syncPointOptions(f),
             retries: f.retries,
-            maxLagSeconds: f.maxLag,
-            lagWaitMs: f.lagWait * 1000,
-            ...(f.syncMethod ? { syncMethod: f.syncMethod } : {}),
-            maxSnapshotAgeMs: f.maxSnapshotAge * 1000,
-            lockWaitMs: f.lockWaitTimeout * 1000,
-            maxLockMs: f.maxLockTime * 1000,
-            syncTimeoutMs: f.syncTimeout * 1000,
             connectTimeoutMs: f.connectTimeout * 1000,
             log,
             signal,

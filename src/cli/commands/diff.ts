@@ -8,7 +8,7 @@ import type { Logger } from '../../log.js';
 import { renderDiff } from '../render/diff-table.js';
 import { addConnectionFlags, addFilterFlags, addOutputFlags, connectionSpecs, nonNegativeInt, positiveNumber, tableFilter, type ConnectionFlags } from '../options.js';
 import { runCommand, type OutputFlags } from '../run-command.js';
-import { addSyncPointFlags, type SyncPointFlags } from '../sync-flags.js';
+import { addSyncPointFlags, syncPointOptions, type SyncPointFlags } from '../sync-flags.js';
 
 export interface SyncFlags extends ConnectionFlags, SyncPointFlags {
   databases?: string[];
@@ -56,14 +56,7 @@ export function diffOptionsFrom(f: SyncFlags & { fromCheck?: string; maxRows: nu
     filter: tableFilter(f),
     chunkTime: f.chunkTime,
     noKeyMaxRows: f.nokeyMaxRows,
-    concurrency: f.concurrency,
-    maxLagSeconds: f.maxLag,
-    lagWaitMs: f.lagWait * 1000,
-    ...(f.syncMethod ? { syncMethod: f.syncMethod } : {}),
-    maxSnapshotAgeMs: f.maxSnapshotAge * 1000,
-    lockWaitMs: f.lockWaitTimeout * 1000,
-    maxLockMs: f.maxLockTime * 1000,
-    syncTimeoutMs: f.syncTimeout * 1000,
+    ...syncPointOptions(f),
     connectTimeoutMs: f.connectTimeout * 1000,
     maxRows: f.maxRows,
     leafRows: f.bisectRows,

@@ -21,7 +21,7 @@ import { planTables, type PlannedTable } from '../plan/plan-tables.js';
 import type { CheckOptions } from '../run-check.js';
 import type { CheckResult } from '../report/check-result.js';
 import type { Lane } from '../sync/lane.js';
-import { SyncManager } from '../sync/sync-manager.js';
+import { SyncManager, syncOptionsFor } from '../sync/sync-manager.js';
 import { resolveTopology } from '../topology/topology.js';
 import { bisect } from './bisect.js';
 import { DiffCollector, type DiffResult, type DiffRow, type ValuePair } from './diff-result.js';
@@ -125,19 +125,7 @@ export async function runDiff(o: DiffOptions): Promise<DiffResult> {
     log.info({ tables: work.length }, `diff: ${work.length} table(s) to compare`);
 
     if (work.length > 0) {
-      sync = new SyncManager(topo.primary, topo.replicas, {
-        lanes: o.concurrency,
-        ...(o.syncMethod ? { method: o.syncMethod } : {}),
-        maxSnapshotAgeMs: o.maxSnapshotAgeMs,
-        lockWaitMs: o.lockWaitMs,
-        maxLockMs: o.maxLockMs,
-        syncTimeoutMs: o.syncTimeoutMs,
-        maxLagSeconds: o.maxLagSeconds,
-        lagWaitMs: o.lagWaitMs,
-        tables: work.map((t) => t.table),
-        log,
-        ...(o.signal ? { signal: o.signal } : {}),
-      });
+      sync = new SyncManager(topo.primary, topo.replicas, syncOptionsFor(o, work.map((t) => t.table), log));
       const replicaEngines = new Map(topo.replicas.filter((r) => r.engine).map((r) => [r.label, r.engine!] as const));
       const ctx: Ctx = { o, sync, primary: topo.primary.engine, replicaEngines, out };
       const limit = pLimit(o.concurrency);

@@ -32,6 +32,35 @@ export interface SyncOptions {
   readonly holdsDir?: string;
 }
 
+/** The run options a sync manager follows, as check, counts and diff name them. */
+export interface SyncSettings {
+  readonly concurrency: number;
+  readonly syncMethod?: SyncMethod;
+  readonly maxSnapshotAgeMs: number;
+  readonly lockWaitMs: number;
+  readonly maxLockMs: number;
+  readonly syncTimeoutMs: number;
+  readonly maxLagSeconds: number;
+  readonly lagWaitMs: number;
+  readonly signal?: AbortSignal;
+}
+
+export function syncOptionsFor(o: SyncSettings, tables: readonly TableInfo[], log: Logger): SyncOptions {
+  return {
+    lanes: o.concurrency,
+    ...(o.syncMethod ? { method: o.syncMethod } : {}),
+    maxSnapshotAgeMs: o.maxSnapshotAgeMs,
+    lockWaitMs: o.lockWaitMs,
+    maxLockMs: o.maxLockMs,
+    syncTimeoutMs: o.syncTimeoutMs,
+    maxLagSeconds: o.maxLagSeconds,
+    lagWaitMs: o.lagWaitMs,
+    tables,
+    log,
+    ...(o.signal ? { signal: o.signal } : {}),
+  };
+}
+
 /** How long a replica's threads may be seen stopped without an error before it counts as down. */
 const NOT_RUNNING_GRACE_MS = 5_000;
 
