@@ -41,7 +41,9 @@ export async function runSyncpoint(info: SandboxInfo, mode: 'check' | 'counts', 
   const args = [CLI, mode, '--primary', primary.dsn];
   for (const n of nodes.filter((x) => x.role !== 'primary')) args.push('--replica', splitDsn(n.dsn).dsn);
   args.push('--databases', BENCH_SCHEMA, '--format', 'json', '--no-progress', '--log-level', 'error', ...extraArgs);
-  const env = { ...process.env, [info.engine === 'postgres' ? 'PGPASSWORD' : 'MYSQL_PWD']: primary.password };
+  // History stays on (a default run records it, and that is part of what is timed), but in the
+  // sandbox's own state dir, removed with it, not the user's ~/.local/state.
+  const env = { ...process.env, SYNCPOINT_STATE_DIR: join(info.dir, 'bench-state'), [info.engine === 'postgres' ? 'PGPASSWORD' : 'MYSQL_PWD']: primary.password };
   const r = await runChild(process.execPath, args, { env, timeoutMs, rss: true });
   if (r.code !== 0) throw failure(`syncpoint ${mode}`, r);
   const res = JSON.parse(r.stdout) as { verdict: string; sync: { maxLockMs: number; maxReplicaPauseMs: number; epochs: number }; tables: { chunks: number }[] };
