@@ -13,11 +13,12 @@ import type { Logger } from 'pino';
 import type { ConnectionSpec } from '../config/dsn.js';
 import type { SyncMethod } from '../engine/capabilities.js';
 import type { ConnectOptions, Engine } from '../engine/engine.js';
-import type { ChunkRange, KeyValues, TableInfo } from '../engine/types.js';
+import type { ChunkRange, KeyValues } from '../engine/types.js';
 import { messageOf, SyncpointError } from '../errors.js';
 import type { ChunkReplicaOutcome, CheckpointHooks, TableResume } from './checkpoint/checkpoint.js';
 import { checksumProbe, countProbe, runOnLane, sameChecksum, type ChunkTarget, type ServerChunk } from './checksum/run-chunk.js';
 import { ChunkSizer } from './plan/chunk-sizer.js';
+import { loadSchemas } from './plan/load-schemas.js';
 import { planTables, type PlannedTable } from './plan/plan-tables.js';
 import type { TableFilter } from './plan/table-filter.js';
 import { verdictOf, type CheckResult, type DriftChunk, type TableResult } from './report/check-result.js';
@@ -114,17 +115,7 @@ export async function runCheck(mode: 'check' | 'counts', o: CheckOptions): Promi
     // 1b. replicas a killed earlier run left stopped (hold markers) run again before anything else
     result.notes.push(...await restoreOrphanedHolds(topo.replicas.filter((r) => !r.error && r.engine && r.control).map((r) => ({ label: r.label, engine: r.engine!, control: r.control! })), log));
     // 2. schema
-    const scope = o.filter.databases?.every((d) => !/[*?]/.test(d)) ? { schemas: o.filter.databases } : {};
-    const primaryTables = await topo.primary.engine.introspector.loadSchema(topo.primary.control, scope);
-    const replicaTables = new Map<string, TableInfo[]>();
-    for (const r of topo.replicas) {
-      if (r.error || !r.engine || !r.control) continue;
-      try {
-        replicaTables.set(r.label, await r.engine.introspector.loadSchema(r.control, scope));
-      } catch (err) {
-        markReplicaUnusable(topo, r.label, messageOf(err));
-      }
-    }
+    const { primaryTables, replicaTables } = await loadSchemas(topo, o.filter, (label, reason) => markReplicaUnusable(topo, label, reason));
     const plan = planTables(primaryTables, replicaTables, o.filter, topo.primary.label);
     for (const t of plan.tables) {
       for (const r of topo.replicas) {

@@ -57,3 +57,8 @@ export async function rowCounts(engine: SandboxEngine, node: Pick<SandboxNode, '
     await c.close();
   }
 }
+
+/** Bytes a clone copied while its source was stopped (what two-phase copying shrinks). */
+export function stoppedCopyBytes(m: { readonly copyPasses: readonly { readonly whileRunning: boolean; readonly bytes: number }[] }): number {
+  return m.copyPasses.filter((p) => !p.whileRunning).reduce((n, p) => n + p.bytes, 0);
+}

@@ -23,6 +23,7 @@ import type { CheckResult } from '../report/check-result.js';
 import type { Lane } from '../sync/lane.js';
 import { SyncManager, syncOptionsFor } from '../sync/sync-manager.js';
 import { resolveTopology } from '../topology/topology.js';
+import { loadSchemas } from '../plan/load-schemas.js';
 import { bisect } from './bisect.js';
 import { DiffCollector, type DiffResult, type DiffRow, type ValuePair } from './diff-result.js';
 import { driftHints, reviveRange, type CheckHint } from './from-check.js';
@@ -91,17 +92,9 @@ export async function runDiff(o: DiffOptions): Promise<DiffResult> {
 
     // 1. topology and schema
     for (const r of topo.replicas) if (r.error) out.problem({ table: '*', replica: r.label, status: 'error', reason: `replica unusable: ${r.error}` });
-    const scope = o.filter.databases?.every((d) => !/[*?]/.test(d)) ? { schemas: o.filter.databases } : {};
-    const primaryTables = await topo.primary.engine.introspector.loadSchema(topo.primary.control, scope);
-    const replicaTables = new Map<string, TableInfo[]>();
-    for (const r of topo.replicas) {
-      if (r.error || !r.engine || !r.control) continue;
-      try {
-        replicaTables.set(r.label, await r.engine.introspector.loadSchema(r.control, scope));
-      } catch (err) {
-        out.problem({ table: '*', replica: r.label, status: 'error', reason: `cannot read its schema: ${messageOf(err)}` });
-      }
-    }
+    const { primaryTables, replicaTables } = await loadSchemas(topo, o.filter, (label, reason) =>
+      out.problem({ table: '*', replica: label, status: 'error', reason: `cannot read its schema: ${reason}` }),
+    );
     const plan = planTables(primaryTables, replicaTables, o.filter, topo.primary.label);
     for (const d of plan.schemaDrift) {
       if (hints && !hints.has(`${d.table}\u0000${d.replica}`)) continue;
