@@ -40,3 +40,11 @@ export function messageOf(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
 }
+
+/**
+ * Errors that end a whole check or diff run. Replica failures never escape as errors (they become
+ * results), so a connection error that does escape concerns the primary, or no replica is left.
+ */
+export function endsTheRun(err: unknown): boolean {
+  return err instanceof SyncpointError && (err.kind === 'interrupted' || err.kind === 'connection');
+}

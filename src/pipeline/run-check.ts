@@ -14,7 +14,7 @@ import type { ConnectionSpec } from '../config/dsn.js';
 import type { SyncMethod } from '../engine/capabilities.js';
 import type { ConnectOptions, Engine } from '../engine/engine.js';
 import type { ChunkRange, KeyValues } from '../engine/types.js';
-import { messageOf, SyncpointError } from '../errors.js';
+import { endsTheRun, messageOf, SyncpointError } from '../errors.js';
 import type { ChunkReplicaOutcome, CheckpointHooks, TableResume } from './checkpoint/checkpoint.js';
 import { checksumProbe, countProbe, runOnLane, sameChecksum, type ChunkTarget, type ServerChunk } from './checksum/run-chunk.js';
 import { ChunkSizer } from './plan/chunk-sizer.js';
@@ -149,7 +149,7 @@ export async function runCheck(mode: 'check' | 'counts', o: CheckOptions): Promi
             try {
               rowsDone += await checkTable(ctx, t);
             } catch (err) {
-              if (isFatal(err)) fatal ??= err;
+              if (endsTheRun(err)) fatal ??= err;
               else for (const r of t.replicas) setError(ctx.entry(t.table.qualified, r), messageOf(err));
             } finally {
               sync!.deactivate(t.table.qualified);
@@ -167,7 +167,7 @@ export async function runCheck(mode: 'check' | 'counts', o: CheckOptions): Promi
         try {
           await Promise.all(ctx.suspects.map((s) => limit(() => recheck(ctx, s))));
         } catch (err) {
-          if (isFatal(err)) fatal ??= err;
+          if (endsTheRun(err)) fatal ??= err;
           else throw err;
         }
         ctx.suspects = ctx.suspects.filter((s) => s.replicas.size > 0);
@@ -197,7 +197,7 @@ export async function runCheck(mode: 'check' | 'counts', o: CheckOptions): Promi
       await sampleLag(topo, result);
     }
   } catch (err) {
-    if (!isFatal(err) && !(err instanceof SyncpointError)) throw err;
+    if (!endsTheRun(err) && !(err instanceof SyncpointError)) throw err;
     fatal ??= err;
     // A usage or configuration mistake (e.g. a sync method the engine lacks) is the user's to fix:
     // exit 2 with its message, never an "incomplete" report of tables nobody looked at.
@@ -232,13 +232,6 @@ interface RunContext {
   suspects: Suspect[];
 }
 
-/**
- * Errors that end the whole run. Replica failures never escape as errors (they become results),
- * so a connection error that does escape concerns the primary, or no replica is left.
- */
-function isFatal(err: unknown): boolean {
-  return err instanceof SyncpointError && (err.kind === 'interrupted' || err.kind === 'connection');
-}
 
 function setError(e: TableResult, reason: string): void {
   e.status = 'error';
@@ -470,7 +463,7 @@ async function recheck(ctx: RunContext, s: Suspect): Promise<void> {
       return r;
     });
   } catch (err) {
-    if (isFatal(err)) throw err;
+    if (endsTheRun(err)) throw err;
     const changed = err instanceof ChunkRetry && err.why === 'changed' ? err.message : tableChangedReason(err);
     if (changed) {
       // A difference seen before the table changed proves nothing about the table now.

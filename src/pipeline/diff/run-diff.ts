@@ -14,7 +14,7 @@ import pLimit from 'p-limit';
 import type { Engine, Session } from '../../engine/engine.js';
 import type { FetchedRow } from '../../engine/row-types.js';
 import type { ChunkChecksum, ChunkRange, ColumnInfo, KeyValues, TableInfo } from '../../engine/types.js';
-import { messageOf, SyncpointError, usageError } from '../../errors.js';
+import { endsTheRun, messageOf, SyncpointError, usageError } from '../../errors.js';
 import { checksumProbe, runOnLane, sameChecksum } from '../checksum/run-chunk.js';
 import { ChunkSizer } from '../plan/chunk-sizer.js';
 import { planTables, type PlannedTable } from '../plan/plan-tables.js';
@@ -134,7 +134,7 @@ export async function runDiff(o: DiffOptions): Promise<DiffResult> {
               if (given) suspects.push(...given);
               else suspects.push(...(await scanTable(ctx, t)));
             } catch (err) {
-              if (isFatal(err)) fatal ??= err;
+              if (endsTheRun(err)) fatal ??= err;
               else for (const r of t.replicas) out.problem({ table: t.table.qualified, replica: r, status: 'error', reason: messageOf(err) });
             }
           }),
@@ -152,7 +152,7 @@ export async function runDiff(o: DiffOptions): Promise<DiffResult> {
               try {
                 await narrowSuspect(ctx, s);
               } catch (err) {
-                if (isFatal(err)) fatal ??= err;
+                if (endsTheRun(err)) fatal ??= err;
                 else for (const r of s.replicas) out.problem({ table: s.planned.table.qualified, replica: r, status: 'error', reason: `chunk ${describeRange(s.range)}: ${messageOf(err)}` });
               }
             }),
@@ -165,7 +165,7 @@ export async function runDiff(o: DiffOptions): Promise<DiffResult> {
       }
     }
   } catch (err) {
-    if (!isFatal(err) && !(err instanceof SyncpointError)) throw err;
+    if (!endsTheRun(err) && !(err instanceof SyncpointError)) throw err;
     if (err instanceof SyncpointError && (err.kind === 'usage' || err.kind === 'config')) {
       await sync?.close().catch(() => undefined);
       await topo.close();
@@ -182,9 +182,6 @@ export async function runDiff(o: DiffOptions): Promise<DiffResult> {
   return result;
 }
 
-function isFatal(err: unknown): boolean {
-  return err instanceof SyncpointError && (err.kind === 'interrupted' || err.kind === 'connection');
-}
 
 function describeRange(r: ChunkRange): string {
   const f = (v: KeyValues | null) => (v ? JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x)) : 'open');
