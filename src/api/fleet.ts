@@ -64,6 +64,7 @@ export function apiOptionsOf(o: ClusterCheckOptions): Partial<CheckApiOptions> {
   const ms = (s: number | undefined) => (s === undefined ? undefined : s * 1000);
   const out: Record<string, unknown> = {
     chunkTime: o.chunkTime,
+    hash: o.hash,
     noKeyMaxRows: o.nokeyMaxRows,
     concurrency: o.concurrency,
     retries: o.retries,

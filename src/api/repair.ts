@@ -45,6 +45,7 @@ export async function repair(o: RepairApiOptions): Promise<RepairResult> {
         ...checkDefaults,
         ...(o.concurrency ? { concurrency: o.concurrency } : {}),
         ...(o.chunkTime ? { chunkTime: o.chunkTime } : {}),
+        ...(o.hash ? { hash: o.hash } : {}),
         ...(o.syncMethod ? { syncMethod: o.syncMethod } : {}),
         ...(o.maxLagSeconds !== undefined ? { maxLagSeconds: o.maxLagSeconds } : {}),
         ...(o.lagWaitMs !== undefined ? { lagWaitMs: o.lagWaitMs } : {}),

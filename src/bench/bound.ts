@@ -1,15 +1,17 @@
 /**
  * The raw bounds: what the servers need just to read and hash every row, with no chunking and no
  * synchronization. One query per table on every server, all at once.
- * - 'same-hash': syncpoint's own row hash (engine.sql.chunkChecksum over the whole table), so
- *   syncpoint / bound is the cost of chunking and synchronization alone;
- * - 'cheap-hash': a CRC32 / hashtext style expression, for reference (weaker detection);
+ * - 'same-hash': syncpoint's default row hash (engine.sql.chunkChecksum over the whole table,
+ *   'fast'), so syncpoint / bound is the cost of chunking and synchronization alone;
+ * - 'cheap-hash': pt-table-checksum's CRC32 row expression / sum(hashtext(row)), the cheapest
+ *   full-row hash each server has;
  * - 'count': plain COUNT(*), the bound for `syncpoint counts`.
  */
 import { parseDsn } from '../config/dsn.js';
 import { connectEngine } from '../engine/detect.js';
 import type { Engine, Session } from '../engine/engine.js';
 import type { Sql, TableInfo } from '../engine/types.js';
+import { chooseKey } from '../pipeline/plan/choose-key.js';
 import { BENCH_SCHEMA } from './dataset.js';
 
 export type BoundKind = 'same-hash' | 'cheap-hash' | 'count';
@@ -47,7 +49,8 @@ function cheapHash(engine: Engine, t: TableInfo): Sql {
 function boundQuery(kind: BoundKind, engine: Engine, t: TableInfo): Sql {
   if (kind === 'count') return engine.sql.rowCount(t);
   if (kind === 'cheap-hash') return cheapHash(engine, t);
-  return engine.sql.chunkChecksum(t, t.columns, null, { lower: null, upper: null });
+  // With its key, as check passes it: the open range reads the whole table in one query.
+  return engine.sql.chunkChecksum(t, t.columns, chooseKey(t)?.columns ?? null, { lower: null, upper: null }, 'fast');
 }
 
 /**

@@ -34,6 +34,7 @@ const FLAGS_OF: Record<string, readonly string[]> = {
   replicas: ['replica'],
   filter: ['databases', 'tables', 'ignoreDatabases', 'ignoreTables'],
   chunkTime: ['chunkTime'],
+  hash: ['hash'],
   noKeyMaxRows: ['nokeyMaxRows'],
   concurrency: ['concurrency'],
   retries: ['retries'],

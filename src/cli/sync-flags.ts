@@ -1,6 +1,7 @@
 /** The sync-point flags shared by check, counts, diff and repair (one definition, one set of defaults). */
 import { InvalidArgumentError, type Command } from 'commander';
 import { checkDefaults } from '../pipeline/run-check.js';
+import { ROW_HASHES, type RowHash } from '../engine/types.js';
 import { nonNegativeInt, positiveNumber } from './options.js';
 
 export interface SyncPointFlags {
@@ -31,6 +32,19 @@ export function addSyncPointFlags(cmd: Command): Command {
     .option('--lock-wait-timeout <seconds>', "the tool's own lock waits give up after this (then retry)", positiveNumber('--lock-wait-timeout'), checkDefaults.lockWaitMs / 1000)
     .option('--max-lock-time <seconds>', 'primary-lock: never hold table locks on the primary longer than this', positiveNumber('--max-lock-time'), checkDefaults.maxLockMs / 1000)
     .option('--sync-timeout <seconds>', 'replica-until: how long a replica may take to reach a sync position', positiveNumber('--sync-timeout'), checkDefaults.syncTimeoutMs / 1000);
+}
+
+/** --hash, for the commands that compare chunk checksums (check, diff, repair). */
+export function addHashFlag(cmd: Command): Command {
+  return cmd.option(
+    '--hash <kind>',
+    'row hash of chunk checksums: fast (CRC32 on MySQL/MariaDB, 64-bit hashtextextended pairs on PostgreSQL) or strong (SHA1/md5, 128 bits, about 2x the CPU)',
+    (v: string): RowHash => {
+      if (!(ROW_HASHES as readonly string[]).includes(v)) throw new InvalidArgumentError(`--hash must be ${ROW_HASHES.join(' or ')}`);
+      return v as RowHash;
+    },
+    checkDefaults.hash,
+  );
 }
 
 /** The sync-point flags as the options check, counts, diff and repair take (seconds -> ms). */

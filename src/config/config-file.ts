@@ -15,6 +15,7 @@ import { parseHostPort, type HostPort } from '../pipeline/topology/address-map.j
 /** Check options a cluster (or `defaults`) may set, in the CLI's units (seconds). */
 export interface ClusterCheckOptions {
   chunkTime?: number;
+  hash?: 'fast' | 'strong';
   nokeyMaxRows?: number;
   concurrency?: number;
   retries?: number;
@@ -53,9 +54,10 @@ export interface FleetConfig {
   readonly warnings: readonly string[];
 }
 
-type Kind = 'number' | 'positive' | 'int' | 'posint' | 'syncMethod';
+type Kind = 'number' | 'positive' | 'int' | 'posint' | 'syncMethod' | 'hash';
 const OPTION_KINDS: Record<keyof ClusterCheckOptions, Kind> = {
   chunkTime: 'positive',
+  hash: 'hash',
   nokeyMaxRows: 'int',
   concurrency: 'posint',
   retries: 'int',
@@ -117,6 +119,11 @@ function parseOptions(raw: unknown, at: Where, key: string): ClusterCheckOptions
     if (!kind) at.fail(`${key}.${k}`, `unknown check option${closest(k, Object.keys(OPTION_KINDS))}; known: ${Object.keys(OPTION_KINDS).join(', ')}`);
     if (kind === 'syncMethod') {
       if (v !== 'replica-until' && v !== 'primary-lock') at.fail(`${key}.${k}`, 'must be replica-until or primary-lock');
+      out[k] = v;
+      continue;
+    }
+    if (kind === 'hash') {
+      if (v !== 'fast' && v !== 'strong') at.fail(`${key}.${k}`, 'must be fast or strong');
       out[k] = v;
       continue;
     }

@@ -15,6 +15,7 @@ import type {
   KeyValues,
   ReplicaStatus,
   Row,
+  RowHash,
   ServerRef,
   Sql,
   TableInfo,
@@ -47,9 +48,10 @@ export interface SqlDialect {
   qualifiedName(t: Pick<TableInfo, 'schema' | 'name'>): string;
   /**
    * Count + order-independent wide hash over every column of `columns` for rows in `range`
-   * of `key` (null key: the whole table). Result row is read back with parseChecksum.
+   * of `key` (null key: the whole table), with the per-row hash `hash`. Result row is read back
+   * with parseChecksum. Only digests of the same hash compare.
    */
-  chunkChecksum(t: TableInfo, columns: readonly ColumnInfo[], key: readonly ColumnInfo[] | null, range: ChunkRange): Sql;
+  chunkChecksum(t: TableInfo, columns: readonly ColumnInfo[], key: readonly ColumnInfo[] | null, range: ChunkRange, hash: RowHash): Sql;
   parseChecksum(row: Row): ChunkChecksum;
   /**
    * The key of the row `offset` rows after `after` (exclusive) in key order, or no row when fewer remain.

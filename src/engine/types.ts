@@ -75,6 +75,15 @@ export interface ChunkRange {
   readonly upper: KeyValues | null;
 }
 
+/**
+ * The per-row hash a chunk checksum is built from.
+ * - 'fast': the cheapest hash the server offers that still reads every column of every row
+ *   (MySQL family: CRC32 of an unambiguous row string; PostgreSQL: two 64-bit hashtextextended).
+ * - 'strong': a cryptographic digest per row (SHA1 / md5), 128 bits a chunk, at about twice the cost.
+ */
+export type RowHash = 'fast' | 'strong';
+export const ROW_HASHES: readonly RowHash[] = ['fast', 'strong'];
+
 /** What a chunk checksum query yields; equal digests and counts mean equal content. */
 export interface ChunkChecksum {
   readonly rows: number;

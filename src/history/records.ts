@@ -16,6 +16,7 @@ export interface RunOptions {
   readonly replicaDsns: readonly string[];
   readonly filter: TableFilter;
   readonly chunkTime?: number;
+  readonly hash?: 'fast' | 'strong';
   readonly noKeyMaxRows?: number;
   readonly concurrency: number;
   readonly retries: number;

@@ -13,9 +13,11 @@ import type { Logger } from 'pino';
 import type { ConnectionSpec } from '../config/dsn.js';
 import type { SyncMethod } from '../engine/capabilities.js';
 import type { ConnectOptions, Engine } from '../engine/engine.js';
-import type { ChunkRange, KeyValues } from '../engine/types.js';
+import type { ChunkRange, KeyValues, RowHash, TableInfo } from '../engine/types.js';
 import { endsTheRun, messageOf, SyncpointError } from '../errors.js';
-import type { ChunkReplicaOutcome, CheckpointHooks, TableResume } from './checkpoint/checkpoint.js';
+import type { ChunkDone, ChunkReplicaOutcome, CheckpointHooks, TableResume } from './checkpoint/checkpoint.js';
+import { RangeSource, type NextRange } from './checksum/range-source.js';
+import { SessionPool } from './checksum/session-pool.js';
 import { checksumProbe, countProbe, runOnLane, sameChecksum, type ChunkTarget, type ServerChunk } from './checksum/run-chunk.js';
 import { ChunkSizer } from './plan/chunk-sizer.js';
 import { loadSchemas } from './plan/load-schemas.js';
@@ -34,6 +36,8 @@ export interface CheckOptions {
   readonly filter: TableFilter;
   /** Target seconds per chunk. */
   readonly chunkTime: number;
+  /** The per-row hash of chunk checksums (check, diff). */
+  readonly hash: RowHash;
   /** Lanes: parallel chunk pipelines, each one session per server. */
   readonly concurrency: number;
   readonly retries: number;
@@ -65,6 +69,7 @@ export interface Progress {
 
 export const checkDefaults = {
   chunkTime: 0.5,
+  hash: 'fast' as RowHash,
   // 4 lanes: PostgreSQL 2M rows ~20% faster than 2 (MariaDB the same), 2 cores, primary + 2 replicas.
   concurrency: 4,
   retries: 2,
@@ -104,6 +109,7 @@ export async function runCheck(mode: 'check' | 'counts', o: CheckOptions): Promi
     tables: [],
     durationMs: 0,
     notes: [...topo.notes],
+    ...(mode === 'check' ? { hash: o.hash } : {}),
     sync: { method: '', epochs: 0, maxLockMs: 0, maxReplicaPauseMs: 0, lanes: o.concurrency },
     replicaLagSeconds: Object.fromEntries(topo.replicas.map((r) => [r.label, r.status?.lagSeconds ?? null])),
   };
@@ -137,28 +143,42 @@ export async function runCheck(mode: 'check' | 'counts', o: CheckOptions): Promi
       const replicaEngines = new Map(topo.replicas.filter((r) => r.engine).map((r) => [r.label, r.engine!] as const));
       const ctx: RunContext = { o, mode, sync, primary: topo.primary.engine, replicaEngines, entry: (t, r) => entries.get(key(t, r))!, suspects: [] };
 
-      // 4. checksum (or count) every table
-      const limit = pLimit(o.concurrency);
+      // 4. checksum (or count) every table: `concurrency` workers, each on one lane at a time,
+      //    open tables biggest first and, when none is left to open, help the biggest still running
+      const boundaries = new SessionPool(() => topo.primary.engine.session(), o.concurrency);
       const rowsEstimated = work.reduce((n, t) => n + Math.max(0, t.table.rowEstimate), 0);
       let tablesDone = 0;
       let rowsDone = 0;
-      await Promise.all(
-        work.map((t) =>
-          limit(async () => {
-            if (fatal) return;
-            try {
-              rowsDone += await checkTable(ctx, t);
-            } catch (err) {
-              if (endsTheRun(err)) fatal ??= err;
-              else for (const r of t.replicas) setError(ctx.entry(t.table.qualified, r), messageOf(err));
-            } finally {
-              sync!.deactivate(t.table.qualified);
+      const runs = [...work].sort((a, b) => b.table.rowEstimate - a.table.rowEstimate).map((t) => new TableCheck(ctx, t, boundaries));
+      let opened = 0;
+      const pick = (): TableCheck | null => {
+        if (opened < runs.length) return runs[opened++]!;
+        let best: TableCheck | null = null;
+        for (const r of runs.slice(0, opened)) if (!r.exhausted && (!best || r.rowsLeftPerWorker() > best.rowsLeftPerWorker())) best = r;
+        return best;
+      };
+      const worker = async (): Promise<void> => {
+        for (let t = pick(); t && !fatal; t = pick()) {
+          try {
+            await t.work();
+          } catch (err) {
+            if (endsTheRun(err)) fatal ??= err;
+            else t.fail(messageOf(err));
+          } finally {
+            if (t.leave()) {
+              rowsDone += t.primaryRowsSeen;
+              tablesDone++;
+              o.onProgress?.({ tablesDone, tablesTotal: work.length, rowsDone, rowsEstimated });
             }
-            tablesDone++;
-            o.onProgress?.({ tablesDone, tablesTotal: work.length, rowsDone, rowsEstimated });
-          }),
-        ),
-      );
+          }
+        }
+      };
+      try {
+        await Promise.all(Array.from({ length: Math.min(o.concurrency, Math.max(1, runs.length)) }, worker));
+      } finally {
+        await boundaries.close();
+      }
+      const limit = pLimit(o.concurrency);
 
       // 5. recheck differing chunks at fresh synchronized points
       for (let attempt = 1; attempt <= o.retries && ctx.suspects.length > 0 && !fatal; attempt++) {
@@ -250,10 +270,6 @@ function driftReason(e: TableResult, mode: 'check' | 'counts'): string {
   return `${e.driftChunks} of ${e.chunks} chunk(s) differ: ${rows}`;
 }
 
-function sameKey(a: KeyValues | null, b: KeyValues | null): boolean {
-  const enc = (k: KeyValues | null) => JSON.stringify(k, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
-  return enc(a) === enc(b);
-}
 
 /** A chunk that cannot run in this lane; retried at a fresh sync point, given up after CHUNK_ATTEMPTS. */
 class ChunkRetry extends Error {
@@ -298,87 +314,199 @@ function finishAs(ctx: RunContext, entries: readonly TableResult[], status: 'ski
   }
 }
 
-/** Check one table on its replicas; returns rows seen on the primary. */
-async function checkTable(ctx: RunContext, planned: PlannedTable): Promise<number> {
-  const { o } = ctx;
-  const t = planned.table;
-  const started = Date.now();
-  const entries = planned.replicas.map((r) => ctx.entry(t.qualified, r));
-  const notes: string[] = [];
-  if (!t.transactional) notes.push(`${t.engine ?? 'non-transactional'} table: not snapshot-isolated, concurrent writes can make it differ`);
-  const key = ctx.mode === 'check' ? planned.key : null;
-  if (ctx.mode === 'check' && !key) {
-    if (t.rowEstimate > o.noKeyMaxRows) {
-      for (const e of entries) {
-        e.status = 'skipped';
-        e.reason = `no primary key or unique NOT NULL index and about ${t.rowEstimate} rows (over --nokey-max-rows ${o.noKeyMaxRows}): add a key or raise the limit`;
+/**
+ * One table on its replicas: ranges from a RangeSource, each checksummed on a lane; several
+ * workers may run chunks of the same table at once. Chunk records reach the checkpoint in key
+ * order (a chunk that finishes early waits for the ones before it).
+ */
+class TableCheck {
+  primaryRowsSeen = 0;
+  private readonly t: TableInfo;
+  private readonly entries: TableResult[];
+  private readonly notes: string[] = [];
+  private readonly key: PlannedTable['key'];
+  private readonly keyNames: string[] | null;
+  private readonly sizer: ChunkSizer;
+  private readonly started = Date.now();
+  private source: RangeSource | null = null;
+  private workers = 0;
+  /** Entries are final and the checkpoint has the table (at the end, or at once when skipped or resumed done). */
+  private closed = false;
+  private counted = false;
+  private nextRecord = 0;
+  private readonly early = new Map<number, ChunkDone>();
+
+  constructor(private readonly ctx: RunContext, private readonly planned: PlannedTable, private readonly boundaries: SessionPool) {
+    this.t = planned.table;
+    this.entries = planned.replicas.map((r) => ctx.entry(this.t.qualified, r));
+    this.key = ctx.mode === 'check' ? planned.key : null;
+    this.keyNames = this.key ? this.key.columns.map((c) => c.name) : null;
+    this.sizer = new ChunkSizer({ targetSeconds: ctx.o.chunkTime, initialRows: Math.min(Math.max(this.t.rowEstimate, 1000), 10_000) });
+  }
+
+  /** No more ranges to hand out (more workers would find nothing to do). */
+  get exhausted(): boolean {
+    return this.source !== null && this.source.done;
+  }
+
+  /** For choosing which table a free worker helps: rows left (estimated) per worker on it. */
+  rowsLeftPerWorker(): number {
+    return Math.max(0, this.t.rowEstimate - this.primaryRowsSeen) / (this.workers + 1);
+  }
+
+  /** Run chunks until none is left. */
+  async work(): Promise<void> {
+    this.workers++;
+    const source = this.source ?? this.open();
+    if (!source) return;
+    for (;;) {
+      const { o } = this.ctx;
+      if (o.signal?.aborted) throw o.signal.reason instanceof SyncpointError ? o.signal.reason : new SyncpointError('interrupted', 'interrupted');
+      const live = this.entries.filter((e) => !finished.has(e) && !this.ctx.sync.failedReplicas.has(e.replica));
+      if (live.length === 0) return source.stop();
+      let next;
+      try {
+        next = await source.next();
+      } catch (err) {
+        if (this.skipIfChanged(err)) return;
+        throw err;
+      }
+      if (!next) return;
+      if (!(await this.chunk(next, live))) return;
+    }
+  }
+
+  /** The table failed outright (an error that does not end the run): every replica gets it. */
+  fail(reason: string): void {
+    this.source?.stop();
+    for (const r of this.planned.replicas) setError(this.ctx.entry(this.t.qualified, r), reason);
+  }
+
+  /** A worker is done with this table; true for the last one out once no range is left (the table is finished). */
+  leave(): boolean {
+    this.workers--;
+    if (this.workers > 0 || this.counted || (this.source && !this.source.done)) return false;
+    this.counted = true;
+    this.ctx.sync.deactivate(this.t.qualified);
+    if (this.closed) return true;
+    this.closed = true;
+    for (const e of this.entries) {
+      if (!finished.has(e) && !this.ctx.sync.failedReplicas.has(e.replica)) {
+        e.durationMs += Date.now() - this.started;
+        if (this.notes.length && !e.reason) e.reason = this.notes.join('; ');
         finished.add(e);
       }
-      o.checkpoint?.tableDone(t.qualified, null, entries);
-      return 0;
     }
-    notes.push('no primary key or unique NOT NULL index: checked as one chunk');
+    this.ctx.o.checkpoint?.tableDone(this.t.qualified, this.keyNames, this.entries.filter((e) => finished.has(e)));
+    return true;
   }
-  const sizer = new ChunkSizer({ targetSeconds: o.chunkTime, initialRows: Math.min(Math.max(t.rowEstimate, 1000), 10_000) });
-  let lower: KeyValues | null = null;
-  let seq = 0;
-  let primaryRowsSeen = 0;
-  const keyNames = key ? key.columns.map((c) => c.name) : null;
-  const resumed = o.checkpoint?.resumeTable(t.qualified, keyNames, planned.replicas) ?? null;
-  if (resumed) {
-    ({ lower, nextSeq: seq } = resumed);
-    applyResume(ctx, planned, entries, resumed);
-    if (resumed.done) return 0;
+
+  /** The first worker: notes, key-less limits, resume; the range source (null: nothing to do). */
+  private open(): RangeSource | null {
+    const { o } = this.ctx;
+    const t = this.t;
+    if (!t.transactional) this.notes.push(`${t.engine ?? 'non-transactional'} table: not snapshot-isolated, concurrent writes can make it differ`);
+    let lower: KeyValues | null = null;
+    let seq = 0;
+    const none = new RangeSource({ keyed: false, lower: null, seq: 0, size: () => 0, boundary: async () => null, table: t.qualified });
+    none.stop();
+    if (this.ctx.mode === 'check' && !this.key) {
+      if (t.rowEstimate > o.noKeyMaxRows) {
+        for (const e of this.entries) {
+          e.status = 'skipped';
+          e.reason = `no primary key or unique NOT NULL index and about ${t.rowEstimate} rows (over --nokey-max-rows ${o.noKeyMaxRows}): add a key or raise the limit`;
+          finished.add(e);
+        }
+        o.checkpoint?.tableDone(t.qualified, null, this.entries);
+        this.closed = true;
+        this.source = none;
+        return null;
+      }
+      this.notes.push('no primary key or unique NOT NULL index: checked as one chunk');
+    }
+    const resumed = o.checkpoint?.resumeTable(t.qualified, this.keyNames, this.planned.replicas) ?? null;
+    if (resumed) {
+      ({ lower, nextSeq: seq } = resumed);
+      applyResume(this.ctx, this.planned, this.entries, resumed);
+      if (resumed.done) {
+        this.closed = true;
+        this.source = none;
+        return null;
+      }
+    }
+    this.nextRecord = seq;
+    const key = this.key;
+    this.source = new RangeSource({
+      keyed: key !== null,
+      lower,
+      seq,
+      size: () => this.sizer.next(),
+      boundary: async (after, offset) => {
+        const q = this.ctx.primary.sql.nextBoundary(t, key!.columns, after, offset);
+        for (let attempt = 1; ; attempt++) {
+          try {
+            const rows = await this.boundaries.use((s) => s.query(q));
+            return rows.length ? this.ctx.primary.sql.parseBoundary(rows[0]!, key!.columns) : null;
+          } catch (err) {
+            // A lock wait (a DDL in the way) gives up after --lock-wait-timeout: let it through, then ask again.
+            if (!(err instanceof SyncpointError && err.kind === 'timeout') || attempt >= CHUNK_ATTEMPTS || o.signal?.aborted) throw err;
+            o.log.warn({ table: t.qualified }, `chunk boundary not read (${messageOf(err)}): retrying (attempt ${attempt + 1} of ${CHUNK_ATTEMPTS})`);
+          }
+        }
+      },
+      table: t.qualified,
+    });
+    return this.source;
   }
-  for (;;) {
-    if (o.signal?.aborted) throw o.signal.reason instanceof SyncpointError ? o.signal.reason : new SyncpointError('interrupted', 'interrupted');
-    const live = entries.filter((e) => !finished.has(e) && !ctx.sync.failedReplicas.has(e.replica));
-    if (live.length === 0) break;
-    let outcome;
+
+  /** A table changed or gone under the check is skipped, never drift; true when that is what `err` says. */
+  private skipIfChanged(err: unknown): boolean {
+    const changed = err instanceof ChunkRetry && err.why === 'changed' ? err.message : tableChangedReason(err);
+    if (!changed) return false;
+    this.ctx.sync.dropTable(this.t.qualified);
+    this.source?.stop();
+    finishAs(this.ctx, this.entries, 'skipped', `table changed during check: ${changed}${err instanceof ChunkRetry ? '' : ` (${messageOf(err)})`}; re-run to check it`);
+    return true;
+  }
+
+  /** One chunk on a lane; false when the table is finished early (skipped). */
+  private async chunk({ seq, range }: NextRange, live: TableResult[]): Promise<boolean> {
+    const { ctx, t } = this;
+    const { o } = ctx;
+    let res;
     try {
-      outcome = await onLane(ctx, t.qualified, async (lane, attempt) => {
+      res = await onLane(ctx, t.qualified, async (lane, attempt) => {
         const blocked = lane.blocked.get(t.qualified);
         if (blocked?.kind === 'changed') throw new ChunkRetry('changed', blocked.reason);
         if (blocked) throw new ChunkRetry('blocked', `the sync lock on ${t.qualified}: ${blocked.reason}`);
-        let upper: KeyValues | null = null;
-        if (key) {
-          const rows = await lane.primary.query(ctx.primary.sql.nextBoundary(t, key.columns, lower, sizer.next() - 1));
-          upper = rows.length ? ctx.primary.sql.parseBoundary(rows[0]!, key.columns) : null;
-          if (upper && lower && sameKey(upper, lower)) throw new SyncpointError('server', `chunk boundary did not advance past ${JSON.stringify(lower)}`, t.qualified);
-        }
-        const range: ChunkRange = { lower, upper };
-        const probe = ctx.mode === 'counts' ? countProbe(t) : checksumProbe({ table: t, key: key?.columns ?? null, range });
-        const res = await runOnLane(lane, ctx.primary, ctx.replicaEngines, live.map((e) => e.replica), probe);
-        if (!res.primary.ok) throw res.primary.error;
-        const lost = [...res.replicas].find(([, r]) => !r.ok && isConnectionLoss(r.error));
+        const probe = ctx.mode === 'counts' ? countProbe(t) : checksumProbe({ table: t, key: this.key?.columns ?? null, range, hash: o.hash });
+        const r = await runOnLane(lane, ctx.primary, ctx.replicaEngines, live.map((e) => e.replica), probe);
+        if (!r.primary.ok) throw r.primary.error;
+        const lost = [...r.replicas].find(([, x]) => !x.ok && isConnectionLoss(x.error));
         if (lost && attempt < CHUNK_ATTEMPTS) throw new ChunkRetry('lost', `${lost[0]}: ${messageOf((lost[1] as { error: unknown }).error)}`);
-        const changed = [...res.replicas].find(([, r]) => !r.ok && retryableTableChange(r.error));
+        const changed = [...r.replicas].find(([, x]) => !x.ok && retryableTableChange(x.error));
         if (changed && attempt < CHUNK_ATTEMPTS) throw (changed[1] as { error: unknown }).error;
-        return { res, range, upper };
+        return r;
       });
     } catch (err) {
       if (err instanceof ChunkRetry && err.why === 'blocked') {
         // An application transaction keeps a conflicting lock: waiting longer would queue its
         // other writers behind us, so the table is skipped, and no longer locked for sync points.
         ctx.sync.dropTable(t.qualified);
-        finishAs(ctx, entries, 'skipped', `rows locked by another transaction on the primary: ${err.message} (${CHUNK_ATTEMPTS} sync points); re-run when it has committed`);
-        break;
+        this.source?.stop();
+        finishAs(ctx, this.entries, 'skipped', `rows locked by another transaction on the primary: ${err.message} (${CHUNK_ATTEMPTS} sync points); re-run when it has committed`);
+        return false;
       }
-      const changed = err instanceof ChunkRetry && err.why === 'changed' ? err.message : tableChangedReason(err);
-      if (changed) {
-        ctx.sync.dropTable(t.qualified);
-        finishAs(ctx, entries, 'skipped', `table changed during check: ${changed}${err instanceof ChunkRetry ? '' : ` (${messageOf(err)})`}; re-run to check it`);
-        break;
-      }
+      if (this.skipIfChanged(err)) return false;
       throw err;
     }
-    const { res, range, upper } = outcome;
     const p = (res.primary as Extract<ServerChunk, { ok: true }>).checksum;
-    primaryRowsSeen += p.rows;
+    this.primaryRowsSeen += p.rows;
     let slowest = res.primary.ms;
     let suspect: Suspect | null = null;
     const outcomes: Record<string, ChunkReplicaOutcome> = {};
     for (const e of live) {
+      if (finished.has(e)) continue;
       const r = res.replicas.get(e.replica);
       e.chunks++;
       e.primaryRows += p.rows;
@@ -395,25 +523,26 @@ async function checkTable(ctx: RunContext, planned: PlannedTable): Promise<numbe
       e.replicaRows += r.checksum.rows;
       if (!sameChecksum(p, r.checksum)) {
         e.driftChunks++;
-        suspect ??= { planned, range, replicas: new Map() };
+        suspect ??= { planned: this.planned, range, replicas: new Map() };
         suspect.replicas.set(e.replica, { primaryRows: p.rows, replicaRows: r.checksum.rows });
       }
     }
     if (suspect) ctx.suspects.push(suspect);
-    o.checkpoint?.chunkDone({ table: t.qualified, key: keyNames, seq: seq++, range, primaryRows: p.rows, ms: Math.round(slowest), replicas: outcomes });
-    sizer.observe(p.rows, slowest / 1000);
-    if (!upper) break;
-    lower = upper;
+    this.record({ table: t.qualified, key: this.keyNames, seq, range, primaryRows: p.rows, ms: Math.round(slowest), replicas: outcomes });
+    this.sizer.observe(p.rows, slowest / 1000);
+    return true;
   }
-  for (const e of entries) {
-    if (!finished.has(e) && !ctx.sync.failedReplicas.has(e.replica)) {
-      e.durationMs += Date.now() - started;
-      if (notes.length && !e.reason) e.reason = notes.join('; ');
-      finished.add(e);
+
+  /** Hand chunk records to the checkpoint in key order. */
+  private record(c: ChunkDone): void {
+    const cp = this.ctx.o.checkpoint;
+    if (!cp) return;
+    this.early.set(c.seq, c);
+    for (let r = this.early.get(this.nextRecord); r; r = this.early.get(this.nextRecord)) {
+      this.early.delete(this.nextRecord++);
+      cp.chunkDone(r);
     }
   }
-  o.checkpoint?.tableDone(t.qualified, keyNames, entries.filter((e) => finished.has(e)));
-  return primaryRowsSeen;
 }
 
 /** Carry what an interrupted run found for this table: its counts, final entries, chunks to re-check. */
@@ -452,7 +581,7 @@ async function recheck(ctx: RunContext, s: Suspect): Promise<void> {
   const t = s.planned.table;
   const labels = [...s.replicas.keys()].filter((l) => !ctx.sync.failedReplicas.has(l));
   if (labels.length === 0) return;
-  const target: ChunkTarget = { table: t, key: ctx.mode === 'check' ? (s.planned.key?.columns ?? null) : null, range: s.range };
+  const target: ChunkTarget = { table: t, key: ctx.mode === 'check' ? (s.planned.key?.columns ?? null) : null, range: s.range, hash: ctx.o.hash };
   let res;
   try {
     res = await onLane(ctx, t.qualified, async (lane) => {

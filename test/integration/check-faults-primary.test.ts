@@ -55,7 +55,9 @@ for (const engine of ENGINES as SandboxEngine[]) {
       primary: sb.primary.dsn,
       replicas: sb.replicas.map((n) => n.dsn),
       filter: { tables },
-      chunkTime: 0.01,
+      // Millisecond chunks: hundreds of them, so a fault injected after a sync point lands
+      // mid-run whatever the row hash costs (0.01 s chunks finished 200k rows in one sync point).
+      chunkTime: 0.001,
       concurrency: 1,
       maxSnapshotAgeMs: 300,
     });
@@ -74,14 +76,19 @@ for (const engine of ENGINES as SandboxEngine[]) {
       }
     }
 
-    /** The server id of one of the tool's connections busy with a query on `table`, found by its program/application name. */
-    async function toolConnectionOn(c: NodeClient, table: string): Promise<number | null> {
+    /**
+     * The server id of one of the tool's connections busy with a query on `table`, found by its
+     * program/application name: a lane running a chunk checksum, or ('boundary') the session
+     * reading chunk boundaries ahead of the lanes.
+     */
+    async function toolConnectionOn(c: NodeClient, table: string, what: 'checksum' | 'boundary' = 'checksum'): Promise<number | null> {
+      const marker = what === 'checksum' ? (isMaria ? '%row_count%' : '%AS s1%') : isMaria ? '%AS k0%' : '%AS b1%';
       const rows = isMaria
         ? await c.query(`SELECT p.ID AS id FROM information_schema.PROCESSLIST p
             JOIN performance_schema.session_connect_attrs a ON a.PROCESSLIST_ID = p.ID
-            WHERE a.ATTR_NAME = 'program_name' AND a.ATTR_VALUE = 'syncpoint-check' AND p.COMMAND = 'Query' AND p.INFO LIKE ?`, [`%\`${table}\`%`])
+            WHERE a.ATTR_NAME = 'program_name' AND a.ATTR_VALUE = 'syncpoint-check' AND p.COMMAND = 'Query' AND p.INFO LIKE ? AND p.INFO LIKE ?`, [`%\`${table}\`%`, marker])
         : await c.query(`SELECT pid AS id FROM pg_stat_activity
-            WHERE application_name = 'syncpoint-check' AND state = 'active' AND query LIKE $1 AND pid <> pg_backend_pid()`, [`%"${table}"%`]);
+            WHERE application_name = 'syncpoint-check' AND state = 'active' AND query LIKE $1 AND query LIKE $2 AND pid <> pg_backend_pid()`, [`%"${table}"%`, marker]);
       return rows.length ? Number(rows[0]!['id']) : null;
     }
 
@@ -109,6 +116,30 @@ for (const engine of ENGINES as SandboxEngine[]) {
       expect(run.lines.some((l) => l.includes('a primary session was lost: reconnecting')), 'no reconnect was logged').toBe(true);
       expect(run.lines.some((l) => l.includes('retrying at a fresh sync point')), 'no retry was logged').toBe(true);
       expectAllOk(res, { 'f.big': ROWS });
+    });
+
+    it('the session reading chunk boundaries killed: a fresh one reads them again, and the verdict is right', async () => {
+      // 100-row chunks: thousands of boundary reads, so one is caught in flight.
+      const run = watchedCheck({ ...base(['f.big']), maxSnapshotAgeMs: 30_000, chunkTime: 0.0001 });
+      await run.epoch(1);
+      const admin = await connectDsn(sb.primary.dsn);
+      let killed = 0;
+      try {
+        const deadline = Date.now() + 30_000;
+        while (killed < 1 && Date.now() < deadline) {
+          const id = await toolConnectionOn(admin, 'big', 'boundary');
+          if (id !== null) {
+            if (isMaria) await admin.exec(`KILL CONNECTION ${id}`);
+            else await admin.query('SELECT pg_terminate_backend($1) AS ok', [id]);
+            killed++;
+          }
+          await sleep(2);
+        }
+      } finally {
+        await admin.close();
+      }
+      expect(killed, 'never saw a boundary read in flight').toBeGreaterThan(0);
+      expectAllOk(await run.result, { 'f.big': ROWS });
     });
 
     it('an application transaction holding row locks: lock waits give up fast, the table is skipped with a reason (exit 3), the application is never blocked past the bound', async () => {
@@ -198,8 +229,10 @@ for (const engine of ENGINES as SandboxEngine[]) {
 
     it.each(ddl)('$name on the table being checked: no false drift ($expect)', async ({ table, sql, expect: want }) => {
       // Snapshots renewed every 100 ms: the tool lets go of the table's metadata lock at the next
-      // renewal, well before a 200k-row table at --chunk-time 0.01 is done even on a quiet box.
-      const run = watchedCheck({ ...base([`d.${table}`]), maxSnapshotAgeMs: 100 });
+      // renewal, well before the table is done.
+      // Chunks of the smallest size (100 rows): 2000 of them, so the run outlasts two sync points
+      // on any box.
+      const run = watchedCheck({ ...base([`d.${table}`]), maxSnapshotAgeMs: 100, chunkTime: 0.0001 });
       await run.epoch(2);
       // The DDL waits behind the tool's snapshots; the tool lets go within one lock wait.
       let ddlAt = 0;

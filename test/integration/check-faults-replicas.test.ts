@@ -46,7 +46,9 @@ for (const engine of ENGINES as SandboxEngine[]) {
       primary: sb.primary.dsn,
       replicas: sb.replicas.map((n) => n.dsn),
       filter: { databases: ['f'] },
-      chunkTime: 0.01,
+      // Millisecond chunks: hundreds of them, so a fault injected after a sync point lands
+      // mid-run whatever the row hash costs (0.01 s chunks finished 200k rows in one sync point).
+      chunkTime: 0.001,
       concurrency: 1,
     });
     const [healthy, victim] = [() => sb.replicas[0]!, () => sb.replicas[1]!];
@@ -201,7 +203,8 @@ for (const engine of ENGINES as SandboxEngine[]) {
 
     it('a replica killed mid-run: error entries for it, the other finishes (exit 3)', async () => {
       const dead = victim();
-      const run = watchedCheck({ ...base(), maxSnapshotAgeMs: 300 });
+      // 100-row chunks: the run outlasts two sync points on any box.
+      const run = watchedCheck({ ...base(), maxSnapshotAgeMs: 300, chunkTime: 0.0001 });
       await run.epoch(2);
       process.kill(dead.pid!, 'SIGKILL');
       const res = await run.result;

@@ -69,7 +69,7 @@ for (const engine of ENGINES as SandboxEngine[]) {
       const p = splitPassword(info.nodes[0]!.dsn);
       return {
         stateDir: join(parent, 'state'),
-        argv: ['check', '--primary', p.dsn, ...info.nodes.slice(1).flatMap((n) => ['--replica', splitPassword(n.dsn).dsn]), '--databases', 'big', '--chunk-time', '0.01', '--concurrency', '1', '--max-snapshot-age', '0.3', '--format', 'json', '--log-level', 'debug', '--log-format', 'json'],
+        argv: ['check', '--primary', p.dsn, ...info.nodes.slice(1).flatMap((n) => ['--replica', splitPassword(n.dsn).dsn]), '--databases', 'big', '--chunk-time', '0.001', '--concurrency', '1', '--max-snapshot-age', '0.3', '--format', 'json', '--log-level', 'debug', '--log-format', 'json'],
         env: { ...(engine === 'mariadb' ? { MYSQL_PWD: p.pw } : { PGPASSWORD: p.pw }), SYNCPOINT_STATE_DIR: join(parent, 'state') },
       };
     };

@@ -34,13 +34,19 @@ export function watchedCheck(o: Omit<CheckApiOptions, 'log'>): WatchedRun {
   });
   const result = check({ ...o, log: pino({ level: 'debug' }, sink) });
   result.catch(() => undefined);
+  // A run that ends before what a test waits for fails the test at once instead of hanging it.
+  const ended = (what: string) =>
+    result.then(
+      () => Promise.reject(new Error(`the check ended (${epochs} sync point(s)) before ${what}: make the run longer`)),
+      (err: unknown) => Promise.reject(err),
+    );
   return {
     result,
     lines,
-    epoch: (n) => (epochs >= n ? Promise.resolve() : new Promise((resolve) => epochWaiters.push({ n, resolve }))),
+    epoch: (n) => (epochs >= n ? Promise.resolve() : Promise.race([new Promise<void>((resolve) => epochWaiters.push({ n, resolve })), ended(`sync point ${n}`)])),
     line: (re) => {
       const seen = lines.find((l) => re.test(l));
-      return seen ? Promise.resolve(seen) : new Promise((resolve) => lineWaiters.push({ re, resolve }));
+      return seen ? Promise.resolve(seen) : Promise.race([new Promise<string>((resolve) => lineWaiters.push({ re, resolve })), ended(`a log line matching ${re}`)]);
     },
   };
 }

@@ -25,7 +25,7 @@ export interface FleetFlags {
 function typedOptions(cmd: Command, all: Partial<CheckApiOptions>): Partial<CheckApiOptions> {
   const typed = (attr: string) => ['cli', 'env'].includes(cmd.getOptionValueSource(attr) ?? '');
   const flagsOf: Record<string, string[]> = {
-    chunkTime: ['chunkTime'], noKeyMaxRows: ['nokeyMaxRows'], concurrency: ['concurrency'], retries: ['retries'],
+    chunkTime: ['chunkTime'], hash: ['hash'], noKeyMaxRows: ['nokeyMaxRows'], concurrency: ['concurrency'], retries: ['retries'],
     maxLagSeconds: ['maxLag'], lagWaitMs: ['lagWait'], syncMethod: ['syncMethod'], maxSnapshotAgeMs: ['maxSnapshotAge'],
     lockWaitMs: ['lockWaitTimeout'], maxLockMs: ['maxLockTime'], syncTimeoutMs: ['syncTimeout'], connectTimeoutMs: ['connectTimeout'],
     filter: ['databases', 'tables', 'ignoreDatabases', 'ignoreTables'],

@@ -7,7 +7,8 @@ import { renderCheck } from '../render/check-table.js';
 import { addConnectionFlags, addFilterFlags, addOutputFlags, connectionSpecs, nonNegativeInt, positiveNumber, tableFilter, type ConnectionFlags } from '../options.js';
 import { runCommand, type CommandOutput, type OutputFlags } from '../run-command.js';
 import { progressReporter } from '../render/progress.js';
-import { addSyncPointFlags, syncPointOptions, type SyncPointFlags } from '../sync-flags.js';
+import { addHashFlag, addSyncPointFlags, syncPointOptions, type SyncPointFlags } from '../sync-flags.js';
+import type { RowHash } from '../../engine/types.js';
 import { usageError } from '../../errors.js';
 import { parseAddressEntries } from '../../pipeline/topology/address-map.js';
 import { withRunLock } from '../../ops/run-lock.js';
@@ -18,6 +19,7 @@ interface CheckFlags extends ConnectionFlags, OutputFlags, HistoryFlags, SyncPoi
   ignoreDatabases?: string[];
   ignoreTables?: string[];
   chunkTime: number;
+  hash: RowHash;
   retries: number;
   nokeyMaxRows: number;
   progress: boolean;
@@ -34,6 +36,7 @@ function addCheckFlags(cmd: Command, withChunks: boolean): Command {
     cmd
       .option('--chunk-time <seconds>', 'target time per chunk', positiveNumber('--chunk-time'), checkDefaults.chunkTime)
       .option('--nokey-max-rows <n>', 'check a table without a usable key as one chunk up to this many estimated rows', nonNegativeInt('--nokey-max-rows'), checkDefaults.noKeyMaxRows);
+    addHashFlag(cmd);
   }
   addSyncPointFlags(cmd)
     .option('--retries <n>', 're-check a differing chunk this many times at fresh sync points before reporting it', nonNegativeInt('--retries'), checkDefaults.retries)
@@ -68,7 +71,7 @@ export function registerCheck(program: Command): void {
           const { runFleetCheck } = await import('./check-fleet.js');
           return runFleetCheck({ ...f, config: f.config }, cmd, {
             filter: tableFilter(f),
-            chunkTime: f.chunkTime, noKeyMaxRows: f.nokeyMaxRows, concurrency: f.concurrency, retries: f.retries,
+            chunkTime: f.chunkTime, hash: f.hash, noKeyMaxRows: f.nokeyMaxRows, concurrency: f.concurrency, retries: f.retries,
             maxLagSeconds: f.maxLag, lagWaitMs: f.lagWait * 1000, ...(f.syncMethod ? { syncMethod: f.syncMethod } : {}),
             maxSnapshotAgeMs: f.maxSnapshotAge * 1000, lockWaitMs: f.lockWaitTimeout * 1000, maxLockMs: f.maxLockTime * 1000,
             syncTimeoutMs: f.syncTimeout * 1000, connectTimeoutMs: f.connectTimeout * 1000,
@@ -84,7 +87,7 @@ export function registerCheck(program: Command): void {
             ...(primary ? { primary } : {}),
             replicas,
             filter: tableFilter(f),
-            ...(mode === 'check' ? { chunkTime: f.chunkTime, noKeyMaxRows: f.nokeyMaxRows } : {}),
+            ...(mode === 'check' ? { chunkTime: f.chunkTime, hash: f.hash, noKeyMaxRows: f.nokeyMaxRows } : {}),
             ...syncPointOptions(f),
             retries: f.retries,
             connectTimeoutMs: f.connectTimeout * 1000,

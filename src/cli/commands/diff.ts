@@ -8,7 +8,8 @@ import type { Logger } from '../../log.js';
 import { renderDiff } from '../render/diff-table.js';
 import { addConnectionFlags, addFilterFlags, addOutputFlags, connectionSpecs, nonNegativeInt, positiveNumber, tableFilter, type ConnectionFlags } from '../options.js';
 import { runCommand, type OutputFlags } from '../run-command.js';
-import { addSyncPointFlags, syncPointOptions, type SyncPointFlags } from '../sync-flags.js';
+import { addHashFlag, addSyncPointFlags, syncPointOptions, type SyncPointFlags } from '../sync-flags.js';
+import type { RowHash } from '../../engine/types.js';
 
 export interface SyncFlags extends ConnectionFlags, SyncPointFlags {
   databases?: string[];
@@ -16,6 +17,7 @@ export interface SyncFlags extends ConnectionFlags, SyncPointFlags {
   ignoreDatabases?: string[];
   ignoreTables?: string[];
   chunkTime: number;
+  hash: RowHash;
   nokeyMaxRows: number;
 }
 
@@ -33,6 +35,7 @@ export function addSyncFlags(cmd: Command): Command {
   cmd
     .option('--chunk-time <seconds>', 'target time per checksum chunk', positiveNumber('--chunk-time'), checkDefaults.chunkTime)
     .option('--nokey-max-rows <n>', 'compare a table without a usable key (whole rows as a multiset) up to this many rows', nonNegativeInt('--nokey-max-rows'), checkDefaults.noKeyMaxRows);
+  addHashFlag(cmd);
   return addSyncPointFlags(cmd);
 }
 
@@ -55,6 +58,7 @@ export function diffOptionsFrom(f: SyncFlags & { fromCheck?: string; maxRows: nu
     replicas,
     filter: tableFilter(f),
     chunkTime: f.chunkTime,
+    hash: f.hash,
     noKeyMaxRows: f.nokeyMaxRows,
     ...syncPointOptions(f),
     connectTimeoutMs: f.connectTimeout * 1000,

@@ -22,7 +22,7 @@ export function renderCheck(r: CheckResult): string {
     t.toString(),
     `verdict: ${r.verdict.toUpperCase()}  primary ${r.primary}, replicas ${r.replicas.join(', ') || '(none)'}; ${r.tables.length} table/replica pair(s), ${drift} drifting, ${bad} not checked; ${(r.durationMs / 1000).toFixed(1)}s`,
   ];
-  if (r.sync.method) lines.push(`sync: ${r.sync.method}, ${r.sync.epochs} sync point(s), ${r.sync.lanes} lane(s); longest primary lock ${r.sync.maxLockMs} ms, longest replica pause ${r.sync.maxReplicaPauseMs} ms`);
+  if (r.sync.method) lines.push(`sync: ${r.sync.method}, ${r.sync.epochs} sync point(s), ${r.sync.lanes} lane(s); longest primary lock ${r.sync.maxLockMs} ms, longest replica pause ${r.sync.maxReplicaPauseMs} ms${r.hash ? `; ${r.hash} row hash` : ''}`);
   for (const n of r.notes) lines.push(`note: ${n}`);
   if (r.error) lines.push(`stopped early: ${r.error}`);
   return lines.join('\n') + '\n';

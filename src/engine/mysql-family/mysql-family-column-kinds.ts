@@ -180,3 +180,58 @@ export function boundaryCodec(c: Pick<ColumnInfo, 'dataType' | 'columnType' | 'c
       return { select: q, bind: '?' };
   }
 }
+
+/** One column's part of the fast row string: the value field and, for byte strings, its length. */
+export interface FastField {
+  /** Comma-free for numbers and times; arbitrary bytes for strings. NULL is skipped by CONCAT_WS. */
+  readonly field: string;
+  /** LENGTH(...) of a string field, or null when the field cannot hold a comma. */
+  readonly length: string | null;
+}
+
+/**
+ * The column's field in the fast row string (see fastRowString in mysql-family-sql.ts).
+ * - numbers and times go in as the server prints them (never a comma, never empty);
+ * - CHAR/VARCHAR/BINARY go in raw, their byte length in the trailer; `binaryText` casts text to
+ *   bytes when the table mixes character sets, so no conversion can merge two values;
+ * - TEXT/BLOB/JSON go in as the CRC32 of their bytes (10 digits at most), their length in the
+ *   trailer, so a row never nears max_allowed_packet (CONCAT_WS over it is NULL: a row would drop
+ *   out of the hash). A change inside the value changes its CRC32 (every burst of up to 32 bits
+ *   always, others but for 1 in 2^32), and the outer CRC32 sees every change of those 10 digits.
+ */
+export function fastField(c: Pick<ColumnInfo, 'dataType' | 'charset'>, q: string, binaryText: boolean): FastField {
+  const asText = binaryText ? `CAST(${q} AS BINARY)` : q;
+  switch (columnKind(c)) {
+    case 'integer':
+    case 'decimal':
+    case 'double':
+    case 'year':
+    case 'temporal':
+      return { field: q, length: null };
+    case 'float':
+      return { field: `${q} + 0e0`, length: null };
+    case 'bit':
+      return { field: `${q} + 0`, length: null };
+    case 'text':
+    case 'enum':
+    case 'other':
+      return { field: asText, length: `LENGTH(${q})` };
+    case 'binary':
+      return { field: q, length: `LENGTH(${q})` };
+    case 'long-text':
+    case 'long-binary':
+      return { field: `CRC32(${q})`, length: `LENGTH(${q})` };
+    case 'json':
+      return { field: `CRC32(CAST(${q} AS CHAR))`, length: `LENGTH(CAST(${q} AS CHAR))` };
+    case 'spatial': {
+      const wkb = `CONCAT(ST_SRID(${q}),':',ST_AsBinary(${q}))`;
+      return { field: `CRC32(${wkb})`, length: `LENGTH(${wkb})` };
+    }
+  }
+}
+
+/** Kinds whose field is the column's own text in its character set (charset matters to CONCAT_WS). */
+export function carriesText(c: Pick<ColumnInfo, 'dataType' | 'charset'>): boolean {
+  const k = columnKind(c);
+  return k === 'text' || k === 'enum' || k === 'other';
+}

@@ -3,8 +3,8 @@
  * Shared by MySQL and MariaDB; nothing here differs between them.
  */
 import type { SqlDialect } from '../engine.js';
-import type { ChunkChecksum, ChunkRange, ColumnInfo, KeyValues, Row, Sql, SqlValue, TableInfo } from '../types.js';
-import { boundaryCodec, checksumField } from './mysql-family-column-kinds.js';
+import type { ChunkChecksum, ChunkRange, ColumnInfo, KeyValues, Row, RowHash, Sql, SqlValue, TableInfo } from '../types.js';
+import { boundaryCodec, carriesText, checksumField, fastField } from './mysql-family-column-kinds.js';
 import { mysqlFamilyRowSql } from './mysql-family-row-sql.js';
 
 export function quoteIdent(name: string): string {
@@ -106,27 +106,73 @@ export function rowString(columns: readonly ColumnInfo[]): string {
 const half = (from: number) => `COALESCE(SUM((CRC32(SUBSTRING(h, ${from}, 4)) << 32) | CRC32(SUBSTRING(h, ${from + 4}, 4))), 0)`;
 
 /**
- * COUNT(*) and two SUMs of 64-bit pieces of a per-row SHA1: an order-independent multiset hash of
- * 128 bits. SUM, not BIT_XOR: XOR lets duplicate rows (key-less tables) cancel out. SUM over
- * BIGINT UNSIGNED is an exact DECIMAL in both flavors: no overflow.
+ * 'strong': COUNT(*) and two SUMs of 64-bit pieces of a per-row SHA1: an order-independent
+ * multiset hash of 128 bits. SUM, not BIT_XOR: XOR lets duplicate rows (key-less tables) cancel
+ * out. SUM over BIGINT UNSIGNED is an exact DECIMAL in both flavors: no overflow.
  * The derived table carries a LIMIT so it is materialized, not merged: merged, each SUM would
  * compute the SHA1 again (measured on MariaDB 10.11 at 100k rows: 400 ms merged vs 200 ms).
  * It holds the 20-byte binary digest, not its 40-character hex: a chunk's temporary table stays
  * in memory (a 200k-row chunk of hex went to an on-disk temporary table at the default 16 MB
- * tmp_table_size).
+ * tmp_table_size). The materialization is most of this hash's cost.
  * SHA1 rather than MD5: faster where the CPU has SHA extensions (0.7 vs 1.5 CPU s per 1M rows).
  */
-export function chunkChecksum(t: TableInfo, columns: readonly ColumnInfo[], key: readonly ColumnInfo[] | null, range: ChunkRange): Sql {
-  const where = key ? chunkPredicate(key, range) : { sql: '', params: [] };
-  const hint = key && where.sql ? forceIndex(t, key) : '';
-  const inner =
-    `SELECT UNHEX(SHA1(${rowString(columns)})) AS h FROM ${qualifiedName(t)}${hint}` +
-    (where.sql ? ` WHERE ${where.sql}` : '') +
-    ' LIMIT 18446744073709551615';
+function strongChecksum(columns: readonly ColumnInfo[], from: string, where: Sql): Sql {
+  const inner = `SELECT UNHEX(SHA1(${rowString(columns)})) AS h FROM ${from}` + (where.sql ? ` WHERE ${where.sql}` : '') + ' LIMIT 18446744073709551615';
   return {
     sql: `SELECT COUNT(*) AS row_count, ${half(1)} AS sum_hi, ${half(9)} AS sum_lo FROM (${inner}) AS syncpoint_rows`,
     params: where.params,
   };
+}
+
+/**
+ * The fast row string: CONCAT_WS(',', nulls, f1, ..., fn, len1, ..., lenk).
+ * - `nulls` is one digit per nullable column (ISNULL), first, so a reader knows which fields
+ *   CONCAT_WS skipped; numbers and times never hold a comma; every string field's byte length is
+ *   in the trailer. Read left to right (nulls), right to left (lengths), then field by field, the
+ *   string gives back every value: two different rows never have the same string.
+ * - Text goes in raw when the table's text columns share one character set (no conversion
+ *   happens), as bytes otherwise; skipping the casts is most of this string's saving over
+ *   rowString (MariaDB 10.11, wide rows: 288 -> 148 ms per 300k rows).
+ */
+export function fastRowString(columns: readonly ColumnInfo[]): string {
+  const charsets = new Set(columns.filter((c) => carriesText(c) && c.charset).map((c) => c.charset!.toLowerCase()));
+  const fields = columns.map((c) => fastField(c, quoteIdent(c.name), charsets.size > 1));
+  const nullable = columns.filter((c) => c.nullable).map((c) => `ISNULL(${quoteIdent(c.name)})`);
+  const parts = [
+    ...(nullable.length ? [nullable.length === 1 ? nullable[0]! : `CONCAT(${nullable.join(', ')})`] : []),
+    ...fields.map((f) => f.field),
+    ...fields.flatMap((f) => (f.length ? [f.length] : [])),
+  ];
+  return parts.length ? `CONCAT_WS(',', ${parts.join(', ')})` : `''`;
+}
+
+/** Odd, under 2^32: the product with a CRC32 fits BIGINT UNSIGNED and is a bijection of it. */
+const FAST_MIX = 2654435761;
+
+/**
+ * 'fast': COUNT(*) and the XOR of CRC32(row string) x FAST_MIX over the chunk, in one pass
+ * with nothing materialized (MariaDB 10.11, 2M bench rows: 0.69 s against 0.66 s for
+ * pt-table-checksum's own CRC32 expression, and 1.9 s for 'strong').
+ * - The multiplication makes the XOR nonlinear: CRC32 is linear, so with a plain XOR of CRCs
+ *   two rows that swap equal-length values cancel out exactly (pt-table-checksum's blind spot).
+ * - XOR is safe only because the rows are distinct: the key is part of the string. A key-less
+ *   table gets the strong hash, whose SUM lets duplicate rows count.
+ * - A changed row goes unseen with probability about 2^-32 (never for a change within 32 bits);
+ *   --hash strong is the choice for 128 bits.
+ */
+function fastChecksum(columns: readonly ColumnInfo[], from: string, where: Sql): Sql {
+  return {
+    sql:
+      `SELECT COUNT(*) AS row_count, BIT_XOR(CRC32(${fastRowString(columns)}) * ${FAST_MIX}) AS row_xor FROM ${from}` +
+      (where.sql ? ` WHERE ${where.sql}` : ''),
+    params: where.params,
+  };
+}
+
+export function chunkChecksum(t: TableInfo, columns: readonly ColumnInfo[], key: readonly ColumnInfo[] | null, range: ChunkRange, hash: RowHash): Sql {
+  const where = key ? chunkPredicate(key, range) : { sql: '', params: [] };
+  const from = qualifiedName(t) + (key && where.sql ? forceIndex(t, key) : '');
+  return hash === 'fast' && key ? fastChecksum(columns, from, where) : strongChecksum(columns, from, where);
 }
 
 function asCount(v: unknown, what: string): number {
@@ -143,6 +189,7 @@ function asDecimalText(v: unknown, what: string): string {
 
 export function parseChecksum(row: Row): ChunkChecksum {
   const rows = asCount(row['row_count'], 'row count');
+  if ('row_xor' in row) return { rows, digest: `x:${asDecimalText(row['row_xor'], 'checksum xor')}` };
   return { rows, digest: `${asDecimalText(row['sum_hi'], 'checksum sum')}:${asDecimalText(row['sum_lo'], 'checksum sum')}` };
 }
 

@@ -1,7 +1,8 @@
 /**
  * PostgreSQL SQL builders: pure, `$n` placeholders, every identifier through quoteIdent.
  *
- * Chunk checksum: count(*) plus two sums of the halves of md5(ROW(every column)::text).
+ * Chunk checksum: count(*) plus two 64-bit sums over the text of ROW(every column):
+ * 'fast' sums hashtextextended(text, 0) and (text, 1), 'strong' the two halves of its md5.
  * - Record output is unambiguous for any column type: NULL is an empty field, '' is `""`, the
  *   string 'NULL' is `NULL`, and any field holding a delimiter, quote, backslash or whitespace is
  *   quoted with doubling. The per-type text is fixed by the session (UTC, ISO dates, iso_8601
@@ -10,13 +11,20 @@
  * - A sum (not XOR) keeps duplicate rows of a key-less table from cancelling out; sum(int8) is
  *   numeric, so it never overflows.
  * - OFFSET 0 keeps the planner from inlining the subquery, which would compute the row text and
- *   the md5 once per sum (measured 1.8x slower).
+ *   the hash once per sum (measured 1.8x slower); the subquery is not materialized, its rows
+ *   stream to the sums.
+ * - hashtextextended (PostgreSQL 11+) is the hash behind hash indexes and partitioning: 64 bits,
+ *   not cryptographic, about a third of md5's cost (15: 2M bench rows in 1.67 s against 3.54 s),
+ *   and as fast as the cheapest full-row hash (sum(hashtext(t::text)): 1.67 s). COLLATE "C": a
+ *   non-deterministic collation would hash equal-comparing strings alike. Its value depends on
+ *   byte order: a big-endian server compared with a little-endian one differs on every chunk
+ *   (a false drift, never a false match); --hash strong suits such a pair.
  * Chunk ranges use row-constructor comparison, which a btree on the key columns uses as an index
  * condition; bound values are cast to the column's declared type so the comparison (and the
  * collation) is the column's own, never text.
  */
 import type { SqlDialect } from '../engine.js';
-import type { ChunkChecksum, ChunkRange, ColumnInfo, KeyValues, Row, Sql, SqlValue, TableInfo } from '../types.js';
+import type { ChunkChecksum, ChunkRange, ColumnInfo, KeyValues, Row, RowHash, Sql, SqlValue, TableInfo } from '../types.js';
 import { postgresRowSql } from './postgres-row-sql.js';
 
 export function quoteIdent(name: string): string {
@@ -65,12 +73,16 @@ export function rangeWhere(key: readonly ColumnInfo[] | null, range: ChunkRange,
   return parts.length ? ` WHERE ${parts.join(' AND ')}` : '';
 }
 
-export function chunkChecksum(t: TableInfo, columns: readonly ColumnInfo[], key: readonly ColumnInfo[] | null, range: ChunkRange): Sql {
+export function chunkChecksum(t: TableInfo, columns: readonly ColumnInfo[], key: readonly ColumnInfo[] | null, range: ChunkRange, hash: RowHash): Sql {
   const params: SqlValue[] = [];
   const where = rangeWhere(key, range, params);
+  const row = `ROW(${columns.map(col).join(', ')})::text`;
   const sql =
-    'SELECT count(*) AS n, coalesce(sum(h::bit(64)::int8), 0) AS s1, coalesce(sum((h << 64)::bit(64)::int8), 0) AS s2' +
-    ` FROM (SELECT ('x' || md5(ROW(${columns.map(col).join(', ')})::text))::bit(128) AS h FROM ${from(t)}${where} OFFSET 0) AS c`;
+    hash === 'fast'
+      ? 'SELECT count(*) AS n, coalesce(sum(hashtextextended(r, 0)), 0) AS s1, coalesce(sum(hashtextextended(r, 1)), 0) AS s2' +
+        ` FROM (SELECT ${row} COLLATE "C" AS r FROM ${from(t)}${where} OFFSET 0) AS c`
+      : 'SELECT count(*) AS n, coalesce(sum(h::bit(64)::int8), 0) AS s1, coalesce(sum((h << 64)::bit(64)::int8), 0) AS s2' +
+        ` FROM (SELECT ('x' || md5(${row}))::bit(128) AS h FROM ${from(t)}${where} OFFSET 0) AS c`;
   return { sql, params };
 }
 

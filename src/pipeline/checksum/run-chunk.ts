@@ -3,7 +3,7 @@
  * do the hashing; only a count and a digest per server come back.
  */
 import type { Engine, Session } from '../../engine/engine.js';
-import type { ChunkChecksum, ChunkRange, ColumnInfo, Row, Sql, TableInfo } from '../../engine/types.js';
+import type { ChunkChecksum, ChunkRange, ColumnInfo, Row, RowHash, Sql, TableInfo } from '../../engine/types.js';
 import type { Lane } from '../sync/lane.js';
 
 export type ServerChunk =
@@ -19,13 +19,14 @@ export interface ChunkTarget {
   readonly table: TableInfo;
   readonly key: readonly ColumnInfo[] | null;
   readonly range: ChunkRange;
+  readonly hash: RowHash;
 }
 
 /** What to ask each server, in its own dialect, and how to read the answer. */
 export type Probe = (engine: Engine) => { readonly q: Sql; readonly parse: (row: Row) => ChunkChecksum };
 
 export const checksumProbe = (target: ChunkTarget): Probe => (engine) => ({
-  q: engine.sql.chunkChecksum(target.table, target.table.columns, target.key, target.range),
+  q: engine.sql.chunkChecksum(target.table, target.table.columns, target.key, target.range, target.hash),
   parse: (row) => engine.sql.parseChecksum(row),
 });
 

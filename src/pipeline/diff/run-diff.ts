@@ -244,7 +244,7 @@ async function scanTable(ctx: Ctx, planned: PlannedTable): Promise<Suspect[]> {
         upper = rows.length ? ctx.primary.sql.parseBoundary(rows[0]!, key) : null;
       }
       const range: ChunkRange = { lower, upper };
-      const res = await runOnLane(lane, ctx.primary, ctx.replicaEngines, live, checksumProbe({ table: t, key, range }));
+      const res = await runOnLane(lane, ctx.primary, ctx.replicaEngines, live, checksumProbe({ table: t, key, range, hash: ctx.o.hash }));
       if (!res.primary.ok) throw res.primary.error;
       return { res, range, upper };
     });
@@ -277,7 +277,7 @@ async function narrowSuspect(ctx: Ctx, s: Suspect): Promise<void> {
   if (labels.length === 0) return;
   if (!t.transactional) ctx.out.note(`${t.qualified}: ${t.engine ?? 'non-transactional'} table, not snapshot-isolated: rows written during the diff can show up as differences`);
   await onLane(ctx, async (lane) => {
-    const res = await runOnLane(lane, ctx.primary, ctx.replicaEngines, labels, checksumProbe({ table: t, key, range: s.range }));
+    const res = await runOnLane(lane, ctx.primary, ctx.replicaEngines, labels, checksumProbe({ table: t, key, range: s.range, hash: ctx.o.hash }));
     if (!res.primary.ok) throw res.primary.error;
     const p = res.primary.checksum;
     for (const label of labels) {
@@ -318,8 +318,8 @@ async function narrowKeyed(
     {
       probe: async (sub) => {
         const [a, b] = await Promise.all([
-          ps.query(pe.sql.chunkChecksum(t, t.columns, key, sub)),
-          rs.query(re.sql.chunkChecksum(t, t.columns, key, sub)),
+          ps.query(pe.sql.chunkChecksum(t, t.columns, key, sub, ctx.o.hash)),
+          rs.query(re.sql.chunkChecksum(t, t.columns, key, sub, ctx.o.hash)),
         ]);
         return { primary: pe.sql.parseChecksum(a[0]!), replica: re.sql.parseChecksum(b[0]!) };
       },

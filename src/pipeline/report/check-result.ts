@@ -40,6 +40,8 @@ export interface CheckResult {
   durationMs: number;
   /** How replicas were found, replicas that left the run, sync notes. */
   readonly notes: string[];
+  /** check: the row hash the chunk checksums used ('fast' or 'strong'). */
+  readonly hash?: 'fast' | 'strong';
   readonly sync: { method: string; epochs: number; maxLockMs: number; maxReplicaPauseMs: number; lanes: number };
   /** Replication lag per replica, seconds: the highest seen at the start and end of the run (null: not reported). */
   replicaLagSeconds?: Record<string, number | null>;

@@ -85,6 +85,9 @@ export class SyncManager {
   private busy = 0;
   private forced = false;
   private renewing: Promise<void> | null = null;
+  /** Ends idle snapshots once they are due (see release()). */
+  private idleTimer: NodeJS.Timeout | null = null;
+  private draining: Promise<void> | null = null;
   private fatal: unknown = null;
   private waiters: (() => void)[] = [];
   private closed = false;
@@ -137,6 +140,8 @@ export class SyncManager {
       this.active.add(table);
       this.finished.delete(table);
     }
+    this.clearIdleTimer();
+    if (this.draining) await this.draining;
     for (;;) {
       if (this.fatal) throw this.fatal;
       if (this.o.signal?.aborted) throw new SyncpointError('interrupted', 'interrupted');
@@ -165,6 +170,38 @@ export class SyncManager {
     this.busy--;
     if (lane.epoch === this.epoch) this.free.push(lane);
     this.wake();
+    if (this.busy === 0 && !this.renewing && !this.closed) this.scheduleIdleDrain();
+  }
+
+  /**
+   * No lane in use: once the epoch is due, end its snapshots now rather than at the next
+   * acquire(). Snapshots hold metadata locks (MariaDB) and ACCESS SHARE locks (PostgreSQL); a DDL
+   * queued behind them blocks every new statement on the table, a chunk boundary read too, and a
+   * worker waiting for that boundary would never come back to acquire() and renew: each side
+   * would wait for the other until a lock wait gave up.
+   */
+  private scheduleIdleDrain(): void {
+    this.clearIdleTimer();
+    if (this.epoch === 0) return;
+    const left = this.epochStartedAt + this.o.maxSnapshotAgeMs - Date.now();
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = null;
+      if (this.busy > 0 || this.renewing || this.draining || this.closed) return;
+      this.forced = true;
+      this.free = [];
+      this.draining = this.endSnapshots()
+        .catch(() => undefined)
+        .finally(() => {
+          this.draining = null;
+          this.wake();
+        });
+    }, Math.max(0, left));
+    this.idleTimer.unref();
+  }
+
+  private clearIdleTimer(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
   }
 
   /** Make the next acquire() wait for a fresh synchronized point. */
@@ -329,6 +366,8 @@ export class SyncManager {
   /** End every snapshot and close the lane sessions. */
   async close(): Promise<void> {
     this.closed = true;
+    this.clearIdleTimer();
+    if (this.draining) await this.draining;
     this.wake();
     await this.endSnapshots().catch(() => undefined);
     await Promise.all([...this.primarySessions, ...(this.lockSession ? [this.lockSession] : []), ...this.slots.flatMap((s) => s.sessions ?? [])].map((s) => s.close()));

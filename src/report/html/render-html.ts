@@ -107,6 +107,7 @@ export function renderHtmlReport(input: HtmlReportInput): string {
     o.filter.databases ? `databases ${o.filter.databases.join(',')}` : '',
     o.filter.tables ? `tables ${o.filter.tables.join(',')}` : '',
     o.chunkTime !== undefined ? `chunk time ${o.chunkTime}s` : '',
+    o.hash ? `${o.hash} hash` : '',
     `${o.concurrency} lane(s)`,
     `${o.retries} re-check(s)`,
     o.syncMethod ? `sync ${o.syncMethod}` : '',

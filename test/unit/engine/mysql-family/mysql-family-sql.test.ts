@@ -13,6 +13,7 @@ import {
   qualifiedName,
   quoteIdent,
   rowCount,
+  fastRowString,
   rowString,
 } from '../../../../src/engine/mysql-family/mysql-family-sql.js';
 import { col, table } from './fixtures.js';
@@ -146,8 +147,8 @@ describe('chunkChecksum', () => {
     { name: 'PRIMARY', columns: ['id'], unique: true, primary: true, allNotNull: true },
     { name: 'uk_name', columns: ['name'], unique: true, primary: false, allNotNull: true },
   ]);
-  it('has the documented shape: count and two 64-bit sums over a materialized per-row SHA1', () => {
-    const q = chunkChecksum(t, t.columns, [id], { lower: ['10'], upper: ['20'] });
+  it('strong: count and two 64-bit sums over a materialized per-row SHA1', () => {
+    const q = chunkChecksum(t, t.columns, [id], { lower: ['10'], upper: ['20'] }, 'strong');
     expect(q.sql).toBe(
       'SELECT COUNT(*) AS row_count, ' +
         'COALESCE(SUM((CRC32(SUBSTRING(h, 1, 4)) << 32) | CRC32(SUBSTRING(h, 5, 4))), 0) AS sum_hi, ' +
@@ -158,28 +159,62 @@ describe('chunkChecksum', () => {
     );
     expect(q.params).toEqual(['10', '20']);
   });
-  it('sums, never XORs (duplicate rows must not cancel out)', () => {
-    const q = chunkChecksum(t, t.columns, null, { lower: null, upper: null });
-    expect(q.sql).not.toMatch(/BIT_XOR/i);
-    expect(q.sql.match(/SHA1\(CONCAT/g)).toHaveLength(1);
+  it('fast: count and a XOR of mixed CRC32s, in one pass with nothing materialized', () => {
+    const q = chunkChecksum(t, t.columns, [id], { lower: ['10'], upper: ['20'] }, 'fast');
+    expect(q.sql).toBe(
+      "SELECT COUNT(*) AS row_count, BIT_XOR(CRC32(CONCAT_WS(',', `id`, `name`, LENGTH(`name`))) * 2654435761) AS row_xor " +
+        'FROM `shop`.`orders` FORCE INDEX (`PRIMARY`) WHERE `id` > CAST(? AS UNSIGNED) AND `id` <= CAST(? AS UNSIGNED)',
+    );
+    expect(q.params).toEqual(['10', '20']);
+  });
+  it('without a key, even when fast is asked: sums, never XORs (duplicate rows must not cancel out)', () => {
+    for (const hash of ['fast', 'strong'] as const) {
+      const q = chunkChecksum(t, t.columns, null, { lower: null, upper: null }, hash);
+      expect(q.sql).not.toMatch(/BIT_XOR/i);
+      expect(q.sql.match(/SHA1\(CONCAT/g)).toHaveLength(1);
+    }
   });
   it('whole table without a key: no WHERE, no index hint', () => {
-    const q = chunkChecksum(t, t.columns, null, { lower: null, upper: null });
+    const q = chunkChecksum(t, t.columns, null, { lower: null, upper: null }, 'fast');
     expect(q.sql).not.toContain('WHERE');
     expect(q.sql).not.toContain('FORCE INDEX');
     expect(q.params).toEqual([]);
   });
   it('forces the unique index whose columns are the key', () => {
-    const q = chunkChecksum(t, t.columns, [name], { lower: ['41'], upper: null });
+    const q = chunkChecksum(t, t.columns, [name], { lower: ['41'], upper: null }, 'fast');
     expect(q.sql).toContain('FORCE INDEX (`uk_name`) WHERE `name` > CONVERT(UNHEX(?) USING utf8mb4) COLLATE utf8mb4_unicode_ci');
   });
   it('no hint when no index matches the key columns', () => {
     expect(indexForKey(t, [name, id])).toBeNull();
-    expect(chunkChecksum(t, t.columns, [name, id], { lower: ['41', '1'], upper: null }).sql).not.toContain('FORCE INDEX');
+    expect(chunkChecksum(t, t.columns, [name, id], { lower: ['41', '1'], upper: null }, 'fast').sql).not.toContain('FORCE INDEX');
+  });
+});
+
+describe('fastRowString', () => {
+  it('null flags first, then every field, then the byte length of every string field', () => {
+    const s = fastRowString([col('id', 'int(11)'), col('b', 'bigint(20)', { nullable: true }), text('c'), col('e', 'decimal(12,2)', { nullable: true })]);
+    expect(s).toBe("CONCAT_WS(',', CONCAT(ISNULL(`b`), ISNULL(`e`)), `id`, `b`, `c`, `e`, LENGTH(`c`))");
+  });
+  it('TEXT, BLOB and JSON enter as their CRC32 (a row stays far below max_allowed_packet), with their length', () => {
+    const s = fastRowString([col('id', 'int(11)'), col('body', 'text', { charset: 'utf8mb4' }), col('bin', 'blob', { nullable: true })]);
+    expect(s).toBe("CONCAT_WS(',', ISNULL(`bin`), `id`, CRC32(`body`), CRC32(`bin`), LENGTH(`body`), LENGTH(`bin`))");
+  });
+  it('text goes in as bytes when the table mixes character sets (no conversion may merge two values)', () => {
+    const one = fastRowString([text('a'), text('b')]);
+    expect(one).not.toContain('CAST');
+    const mixed = fastRowString([text('a'), col('b', 'varchar(9)', { charset: 'latin1', collation: 'latin1_swedish_ci' })]);
+    expect(mixed).toBe("CONCAT_WS(',', CAST(`a` AS BINARY), CAST(`b` AS BINARY), LENGTH(`a`), LENGTH(`b`))");
+  });
+  it('FLOAT widened to DOUBLE, BIT as a number', () => {
+    expect(fastRowString([col('f', 'float'), col('x', 'bit(3)')])).toBe("CONCAT_WS(',', `f` + 0e0, `x` + 0)");
   });
 });
 
 describe('parseChecksum / parseCount', () => {
+  it('reads the fast digest as exact decimal text', () => {
+    expect(parseChecksum({ row_count: '3', row_xor: '18446744073709551615' })).toEqual({ rows: 3, digest: 'x:18446744073709551615' });
+    expect(parseChecksum({ row_count: 0, row_xor: 0n })).toEqual({ rows: 0, digest: 'x:0' });
+  });
   it('reads count and the two sums as exact decimal text', () => {
     expect(parseChecksum({ row_count: '100000', sum_hi: '921374573901332514166398', sum_lo: '923980376826580121958021' })).toEqual({
       rows: 100000,

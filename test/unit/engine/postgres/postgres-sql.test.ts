@@ -58,8 +58,16 @@ describe('quoting', () => {
 });
 
 describe('chunk checksum', () => {
-  it('hashes the row value of every given column, summing both md5 halves, for the whole table without a key', () => {
-    const q = chunkChecksum(table(), [id, ts, note], null, { lower: null, upper: null });
+  it('fast: two 64-bit hashtextextended sums over the row text, computed once per row', () => {
+    const q = chunkChecksum(table(), [id, ts, note], null, { lower: null, upper: null }, 'fast');
+    expect(q.sql).toBe(
+      'SELECT count(*) AS n, coalesce(sum(hashtextextended(r, 0)), 0) AS s1, coalesce(sum(hashtextextended(r, 1)), 0) AS s2' +
+        ` FROM (SELECT ROW(t."id", t."ts", t."no""te")::text COLLATE "C" AS r FROM "app"."orders" AS t OFFSET 0) AS c`,
+    );
+  });
+
+  it('strong: hashes the row value of every given column, summing both md5 halves, for the whole table without a key', () => {
+    const q = chunkChecksum(table(), [id, ts, note], null, { lower: null, upper: null }, 'strong');
     expect(q.sql).toBe(
       'SELECT count(*) AS n, coalesce(sum(h::bit(64)::int8), 0) AS s1, coalesce(sum((h << 64)::bit(64)::int8), 0) AS s2' +
         ` FROM (SELECT ('x' || md5(ROW(t."id", t."ts", t."no""te")::text))::bit(128) AS h FROM "app"."orders" AS t OFFSET 0) AS c`,
@@ -68,33 +76,33 @@ describe('chunk checksum', () => {
   });
 
   it('bounds a single-column key without a row constructor, casting to the column type', () => {
-    const q = chunkChecksum(table(), [id], [id], { lower: ['10'], upper: ['20'] });
+    const q = chunkChecksum(table(), [id], [id], { lower: ['10'], upper: ['20'] }, 'fast');
     expect(q.sql).toContain(' WHERE t."id" > $1::bigint AND t."id" <= $2::bigint OFFSET 0');
     expect(q.params).toEqual(['10', '20']);
   });
 
   it('bounds a composite key with row-constructor comparisons (index-friendly), open ends left out', () => {
-    const first = chunkChecksum(table(), [id], [id, ts], { lower: null, upper: ['5', '2024-01-01 00:00:00.5+00'] });
+    const first = chunkChecksum(table(), [id], [id, ts], { lower: null, upper: ['5', '2024-01-01 00:00:00.5+00'] }, 'fast');
     expect(first.sql).toContain(' WHERE (t."id", t."ts") <= ($1::bigint, $2::timestamp with time zone) OFFSET 0');
-    const last = chunkChecksum(table(), [id], [id, ts], { lower: ['5', '2024-01-01 00:00:00.5+00'], upper: null });
+    const last = chunkChecksum(table(), [id], [id, ts], { lower: ['5', '2024-01-01 00:00:00.5+00'], upper: null }, 'fast');
     expect(last.sql).toContain(' WHERE (t."id", t."ts") > ($1::bigint, $2::timestamp with time zone) OFFSET 0');
     expect(last.params).toEqual(['5', '2024-01-01 00:00:00.5+00']);
   });
 
   it('binds bytea keys as Buffers', () => {
     const by = column('k', 'bytea');
-    const q = chunkChecksum(table({ columns: [by] }), [by], [by], { lower: [Buffer.from([0, 255])], upper: null });
+    const q = chunkChecksum(table({ columns: [by] }), [by], [by], { lower: [Buffer.from([0, 255])], upper: null }, 'fast');
     expect(q.params[0]).toEqual(Buffer.from([0, 255]));
   });
 
   it('refuses bounds whose arity differs from the key', () => {
-    expect(() => chunkChecksum(table(), [id], [id, ts], { lower: ['1'], upper: null })).toThrow(/2 column/);
+    expect(() => chunkChecksum(table(), [id], [id, ts], { lower: ['1'], upper: null }, 'fast')).toThrow(/2 column/);
   });
 
   it('reads an inheritance parent with ONLY (its children are checked as tables of their own), nothing else', () => {
     const parent = table({ name: 'parent' });
     markInheritanceParent(parent);
-    expect(chunkChecksum(parent, [id], null, { lower: null, upper: null }).sql).toContain('FROM ONLY "app"."parent" AS t');
+    expect(chunkChecksum(parent, [id], null, { lower: null, upper: null }, 'fast').sql).toContain('FROM ONLY "app"."parent" AS t');
     expect(rowCount(parent).sql).toBe('SELECT count(*) AS n FROM ONLY "app"."parent" AS t');
     // A look-alike object the introspector did not mark (e.g. a partitioned root) is never read with ONLY.
     expect(rowCount({ ...parent }).sql).toBe('SELECT count(*) AS n FROM "app"."parent" AS t');

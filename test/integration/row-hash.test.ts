@@ -1,0 +1,141 @@
+/**
+ * Both row hashes (--hash fast, the default, and --hash strong) against the drifts a cheap hash
+ * is most likely to miss, on real servers: two rows swapping equal-length values (a plain XOR of
+ * CRC32s, pt-table-checksum's, cancels that exactly), a separator moving between two fields,
+ * NULL moving between two columns, NULL vs '' vs 'NULL', one byte in the middle of a 100 kB
+ * text, a table mixing character sets. Each drift sits in a table of its own, written on the
+ * replica only; a table holding all the same values without drift must stay ok (no false alarm).
+ */
+import { describe, expect, it } from 'vitest';
+import { execOnNode, waitForReplicas, type SandboxEngine } from '../../src/sandbox/index.js';
+import { ENGINES, withSandbox, type SandboxHandle } from '../support/topology.js';
+import { cli, splitPassword } from '../support/cli.js';
+import { createTablesEverywhere } from '../support/pg-tables.js';
+
+interface Case {
+  readonly ddl: string[];
+  readonly fill: string[];
+  /** Table name -> statements run on the replica only. */
+  readonly drift: Record<string, string[]>;
+  readonly clean: string[];
+}
+
+const ROWS = 300;
+
+const MARIA: Case = {
+  ddl: [
+    'CREATE DATABASE rh',
+    'CREATE TABLE rh.swap (id INT PRIMARY KEY, code CHAR(3) NOT NULL, n INT NOT NULL)',
+    'CREATE TABLE rh.sep (id INT PRIMARY KEY, a VARCHAR(20) NOT NULL, b VARCHAR(20) NOT NULL)',
+    'CREATE TABLE rh.nullmove (id INT PRIMARY KEY, a VARCHAR(20) NULL, b VARCHAR(20) NULL)',
+    'CREATE TABLE rh.nullish (id INT PRIMARY KEY, s VARCHAR(20) NULL)',
+    'CREATE TABLE rh.longtext (id INT PRIMARY KEY, body MEDIUMTEXT NOT NULL)',
+    'CREATE TABLE rh.charsets (id INT PRIMARY KEY, l VARCHAR(20) CHARACTER SET latin1 NOT NULL, u VARCHAR(20) CHARACTER SET utf8mb4 NOT NULL)',
+    'CREATE TABLE rh.clean (id INT PRIMARY KEY, code CHAR(3) NOT NULL, a VARCHAR(20) NULL, b VARCHAR(20) NULL, body MEDIUMTEXT NULL, l VARCHAR(20) CHARACTER SET latin1 NULL, f FLOAT NULL)',
+  ],
+  fill: [
+    `INSERT INTO rh.swap SELECT seq, CONCAT(CHAR(65 + seq % 26), CHAR(65 + seq % 7), CHAR(65 + seq % 11)), seq % 5 FROM rh.seq_1_to_${ROWS}`,
+    `INSERT INTO rh.sep SELECT seq, IF(seq = 10, 'p,q', CONCAT('a', seq)), IF(seq = 10, 'r', CONCAT('b', seq)) FROM rh.seq_1_to_${ROWS}`,
+    `INSERT INTO rh.nullmove SELECT seq, IF(seq = 20, NULL, 'x'), IF(seq = 20, 'x', NULL) FROM rh.seq_1_to_${ROWS}`,
+    `INSERT INTO rh.nullish SELECT seq, ELT(1 + seq % 4, NULL, '', 'NULL', '0') FROM rh.seq_1_to_${ROWS}`,
+    `INSERT INTO rh.longtext SELECT seq, REPEAT(CONCAT('line ', seq, ' of a long text\\n'), 4000) FROM rh.seq_1_to_20`,
+    `INSERT INTO rh.charsets SELECT seq, CONCAT('caf', CHAR(233 USING latin1)), CONCAT('caf', _utf8mb4 0xC3A9) FROM rh.seq_1_to_${ROWS}`,
+    `INSERT INTO rh.clean SELECT seq, 'ABC', IF(seq % 2, NULL, 'p,q'), IF(seq % 3, 'r', NULL), REPEAT('z', seq * 10), CONCAT('caf', CHAR(233 USING latin1)), seq / 7 FROM rh.seq_1_to_${ROWS}`,
+  ],
+  drift: {
+    // Rows 40 and 41 trade their codes: same lengths, same multiset of values.
+    swap: ['UPDATE rh.swap a JOIN rh.swap b ON a.id = 40 AND b.id = 41 SET a.code = b.code, b.code = a.code'],
+    sep: ["UPDATE rh.sep SET a = 'p', b = 'q,r' WHERE id = 10"],
+    nullmove: ["UPDATE rh.nullmove SET a = 'x', b = NULL WHERE id = 20"],
+    nullish: ["UPDATE rh.nullish SET s = 'NULL' WHERE id = 4"],
+    longtext: ["UPDATE rh.longtext SET body = CONCAT(LEFT(body, 50000), 'X', SUBSTRING(body, 50002)) WHERE id = 7"],
+    charsets: ['UPDATE rh.charsets SET l = CONCAT(\'caf\', CHAR(232 USING latin1)) WHERE id = 99'],
+  },
+  clean: ['clean'],
+};
+
+const PG: Case = {
+  ddl: [
+    'CREATE SCHEMA rh',
+    'CREATE TABLE rh.swap (id int PRIMARY KEY, code char(3) NOT NULL, n int NOT NULL)',
+    'CREATE TABLE rh.sep (id int PRIMARY KEY, a text NOT NULL, b text NOT NULL)',
+    'CREATE TABLE rh.nullmove (id int PRIMARY KEY, a text NULL, b text NULL)',
+    'CREATE TABLE rh.nullish (id int PRIMARY KEY, s text NULL)',
+    'CREATE TABLE rh.longtext (id int PRIMARY KEY, body text NOT NULL)',
+    'CREATE TABLE rh.bytes (id int PRIMARY KEY, b bytea NOT NULL)',
+    'CREATE TABLE rh.clean (id int PRIMARY KEY, code char(3) NOT NULL, a text NULL, b text NULL, body text NULL, f real NULL, j jsonb NULL)',
+  ],
+  fill: [
+    `INSERT INTO rh.swap SELECT n, chr(65 + n % 26) || chr(65 + n % 7) || chr(65 + n % 11), n % 5 FROM generate_series(1, ${ROWS}) n`,
+    `INSERT INTO rh.sep SELECT n, CASE WHEN n = 10 THEN 'p,q' ELSE 'a' || n END, CASE WHEN n = 10 THEN 'r' ELSE 'b' || n END FROM generate_series(1, ${ROWS}) n`,
+    `INSERT INTO rh.nullmove SELECT n, CASE WHEN n = 20 THEN NULL ELSE 'x' END, CASE WHEN n = 20 THEN 'x' END FROM generate_series(1, ${ROWS}) n`,
+    `INSERT INTO rh.nullish SELECT n, (ARRAY[NULL, '', 'NULL', '""'])[1 + n % 4] FROM generate_series(1, ${ROWS}) n`,
+    `INSERT INTO rh.longtext SELECT n, repeat('line ' || n || ' of a long text' || chr(10), 4000) FROM generate_series(1, 20) n`,
+    `INSERT INTO rh.bytes SELECT n, decode(repeat(md5(n::text), 8), 'hex') FROM generate_series(1, ${ROWS}) n`,
+    `INSERT INTO rh.clean SELECT n, 'ABC', CASE WHEN n % 2 = 0 THEN 'p,q' END, CASE WHEN n % 3 > 0 THEN 'r' END, repeat('z', n * 10), n / 7.0, jsonb_build_object('k', n, 's', 'a,"b"') FROM generate_series(1, ${ROWS}) n`,
+  ],
+  drift: {
+    swap: ['UPDATE rh.swap a SET code = b.code FROM rh.swap b WHERE (a.id, b.id) IN ((40, 41), (41, 40))'],
+    sep: ["UPDATE rh.sep SET a = 'p', b = 'q,r' WHERE id = 10"],
+    nullmove: ["UPDATE rh.nullmove SET a = 'x', b = NULL WHERE id = 20"],
+    nullish: ["UPDATE rh.nullish SET s = 'NULL' WHERE id = 4"],
+    longtext: ["UPDATE rh.longtext SET body = left(body, 50000) || 'X' || substr(body, 50002) WHERE id = 7"],
+    bytes: ["UPDATE rh.bytes SET b = set_byte(b, 30, get_byte(b, 30) # 1) WHERE id = 123"],
+  },
+  clean: ['clean'],
+};
+
+interface CheckJson {
+  verdict: string;
+  hash?: string;
+  tables: { table: string; status: string; driftChunks: number; reason?: string }[];
+}
+
+function check(sb: SandboxHandle, replica: string, hash: 'fast' | 'strong'): CheckJson {
+  const p = splitPassword(sb.primary.dsn);
+  const r = splitPassword(sb.node(replica).dsn);
+  const env: Record<string, string> = sb.engine === 'postgres' ? { PGPASSWORD: p.pw } : { MYSQL_PWD: p.pw };
+  const scope = sb.engine === 'postgres' ? ['--databases', 'rh'] : ['--databases', 'rh'];
+  const out = cli(['check', '--primary', p.dsn, '--replica', r.dsn, ...scope, '--hash', hash, '--format', 'json', '--no-history'], env, 180_000);
+  try {
+    return JSON.parse(out.stdout) as CheckJson;
+  } catch {
+    throw new Error(`no JSON (exit ${out.code}): ${out.stdout.slice(0, 300)} / ${out.stderr.slice(0, 1500)}`);
+  }
+}
+
+function rowHashSuite(engine: SandboxEngine): void {
+  const c = engine === 'mariadb' ? MARIA : PG;
+  const sb = withSandbox(engine, engine === 'mariadb' ? { replicas: 1 } : { replicas: 0, logical: 1 });
+  const replica = engine === 'mariadb' ? 'replica1' : 'subscriber1';
+
+  it('loads identical tables, and both hashes call them consistent', async () => {
+    if (engine === 'mariadb') {
+      await execOnNode(sb.info, 'primary', [...c.ddl, ...c.fill], { binlog: true });
+      await waitForReplicas(sb.info);
+    } else {
+      await createTablesEverywhere(sb.info, c.ddl, c.fill);
+    }
+    for (const hash of ['fast', 'strong'] as const) {
+      const r = check(sb, replica, hash);
+      expect(r.hash).toBe(hash);
+      expect(r.verdict, `${hash}: ${JSON.stringify(r.tables.filter((t) => t.status !== 'ok'))}`).toBe('consistent');
+    }
+  }, 300_000);
+
+  it('each drift is found by both hashes, in exactly its table; the clean table stays ok', async () => {
+    await execOnNode(sb.info, replica, Object.values(c.drift).flat());
+    for (const hash of ['fast', 'strong'] as const) {
+      const r = check(sb, replica, hash);
+      expect(r.verdict, hash).toBe('drift');
+      for (const t of Object.keys(c.drift)) {
+        const e = r.tables.find((x) => x.table === `rh.${t}`);
+        expect(e?.status, `${hash}: rh.${t} ${e?.reason ?? ''}`).toBe('drift');
+        expect(e?.driftChunks, `${hash}: rh.${t}`).toBeGreaterThan(0);
+      }
+      for (const t of c.clean) expect(r.tables.find((x) => x.table === `rh.${t}`)?.status, `${hash}: rh.${t}`).toBe('ok');
+    }
+  }, 300_000);
+}
+
+for (const engine of ENGINES) describe(`row hashes on ${engine}`, () => rowHashSuite(engine));
