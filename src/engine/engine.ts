@@ -85,10 +85,21 @@ export interface ReplicationProbe {
   exportSnapshot(s: Session): Promise<string>;
   importSnapshot(s: Session, id: string): Promise<void>;
 
-  /** replica-until: stop applying (SQL thread) but keep receiving. */
-  stopApply(s: Session): Promise<void>;
+  /**
+   * replica-until: stop applying. `until` is the kind of position the replica will then be
+   * asked to apply up to: for its source's own binlog coordinates (a direct replica) only the
+   * apply thread stops and receiving goes on; MariaDB stops both threads for a GTID target.
+   */
+  stopApply(s: Session, until?: Position['kind']): Promise<void>;
   /** replica-until: apply until exactly `pos`, then stop by itself. */
   startApplyUntil(s: Session, pos: Position): Promise<void>;
+  /** This server's id among its replication peers (MySQL family @@server_id), null when none. */
+  serverId(s: Session): Promise<number | null>;
+  /**
+   * The GTID position matching this server's own binlog coordinates `pos` (MariaDB: a scan of the
+   * binlog file, cached briefly); any other position comes back as it is.
+   */
+  gtidOf(s: Session, pos: Position): Promise<Position>;
   /** Resume applying with no condition. */
   startApply(s: Session): Promise<void>;
   /** Wait until the replica has applied `pos` (or more); false on timeout. */

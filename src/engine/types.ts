@@ -107,6 +107,10 @@ export interface ReplicaStatus {
   /** Where it replicates from, when the server says so. */
   readonly sourceHost: string | null;
   readonly sourcePort: number | null;
+  /** MySQL family: the server id of the server it replicates from (Master_Server_Id). */
+  readonly sourceServerId: number | null;
+  /** MySQL family: what has been applied, in its source's own binlog coordinates (file:pos). */
+  readonly executedAtSource: import('./position.js').Position | null;
   /** MySQL family: Slave_open_temp_tables. */
   readonly openTempTables: number | null;
   /** PostgreSQL: pg_is_wal_replay_paused(). */

@@ -8,6 +8,7 @@ import { parseReplicaStatusRow } from '../mysql-family/mysql-family-replica-stat
 import {
   mariadbCurrentPosition,
   mariadbExecutedPosition,
+  mariadbGtidOf,
   mariadbSnapshotPosition,
   mariadbStartApplyUntil,
   mariadbWaitApplied,
@@ -19,10 +20,11 @@ export function mariadbFlavor(_facts: ServerFacts): FlavorProfile {
     // MariaDB 10.1+: the per-statement limit that would cut a long checksum or a wait short.
     noStatementTimeout: 'max_statement_time = 0',
     // MariaDB refuses UNTIL master_gtid_pos while the IO thread runs (ER_SLAVE_WAS_RUNNING, seen on
-    // 10.11): a GTID UNTIL stops and restarts both threads. It also works down a chain of replicas,
-    // which the primary's file coordinates would not. Measured pause: about 120 ms per sync point
-    // with a small binlog; the reconnecting IO thread makes the primary scan its current binlog
-    // file for the start GTID (no GTID index before 11.4): +1.2 s with a 754 MB file (10.11).
+    // 10.11): a GTID UNTIL stops and restarts both threads. The reconnecting IO thread makes the
+    // primary scan its current binlog file for the start GTID (no GTID index before 11.4): +1.2 s
+    // with a 754 MB file (10.11). So a GTID UNTIL is only for replicas further down a chain; a
+    // direct replica stops its SQL thread alone, UNTIL the primary's own file coordinates
+    // (stopApplyThread, base spelling), and keeps receiving.
     // With MASTER_USE_GTID=no the server refuses a GTID UNTIL (error 1949).
     stopApply: 'STOP SLAVE',
     startApply: 'START SLAVE',
@@ -39,7 +41,8 @@ export function mariadbFlavor(_facts: ServerFacts): FlavorProfile {
     currentPosition: mariadbCurrentPosition,
     executedPosition: (s, row) => mariadbExecutedPosition(s, parseReplicaStatusRow(row)),
     snapshotPosition: mariadbSnapshotPosition,
-    startApplyUntil: (pos) => mariadbStartApplyUntil(statements.startApplyPrefix, statements.untilFileWords, pos),
+    startApplyUntil: (pos) => mariadbStartApplyUntil(statements, pos),
+    gtidOf: mariadbGtidOf,
     waitApplied: (pos, timeoutMs) => mariadbWaitApplied(statements.posWaitFunction, pos, timeoutMs),
   } satisfies FlavorProfile);
 }

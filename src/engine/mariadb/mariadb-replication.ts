@@ -6,9 +6,10 @@
  */
 import { SyncpointError } from '../../errors.js';
 import type { Session } from '../engine.js';
-import { formatPosition, parseMariadbGtid, type Position } from '../position.js';
+import { formatPosition, parseBinlogFilePos, parseMariadbGtid, type Position } from '../position.js';
 import type { Row, Sql } from '../types.js';
 import { statusText, type ReplicaStatusFacts } from '../mysql-family/mysql-family-replica-status.js';
+import type { ReplicationStatements } from '../mysql-family/mysql-family-flavor.js';
 
 function single(rows: readonly Row[], column: string): string {
   const v = rows[0]?.[column];
@@ -53,9 +54,18 @@ export function parseBinlogSnapshot(rows: readonly Row[]): { file: string; pos: 
 const GTID_POS_TTL_MS = 10_000;
 const gtidPosCache = new Map<string, { at: number; pos: Promise<Position> }>();
 
+/**
+ * The binlog coordinates a just-opened snapshot reflects: exact, and free. Converting them to a
+ * GTID position (mariadbGtidOf) costs a binlog scan, so it is left to whoever needs a GTID.
+ */
 export async function mariadbSnapshotPosition(s: Session): Promise<Position | null> {
   const snap = parseBinlogSnapshot(await s.query("SHOW STATUS LIKE 'binlog_snapshot_%'"));
-  if (!snap) return null;
+  return snap ? parseBinlogFilePos(`${snap.file}:${snap.pos}`) : null;
+}
+
+export async function mariadbGtidOf(s: Session, at: Position): Promise<Position> {
+  if (at.kind !== 'binlog-file-pos') return at;
+  const snap = { file: at.file, pos: at.pos.toString() };
   const now = Date.now();
   for (const [k, v] of gtidPosCache) if (now - v.at > GTID_POS_TTL_MS) gtidPosCache.delete(k);
   const key = `${s.server.label}\u0000${snap.file}\u0000${snap.pos}`;
@@ -77,14 +87,16 @@ async function binlogGtidPos(s: Session, snap: { file: string; pos: string }): P
   return parseMariadbGtid(String(v));
 }
 
-export function mariadbStartApplyUntil(prefix: string, untilFile: readonly [string, string], pos: Position): Sql {
+export function mariadbStartApplyUntil(st: Pick<ReplicationStatements, 'startApplyPrefix' | 'startApplyThreadPrefix' | 'untilFileWords'>, pos: Position): Sql {
   switch (pos.kind) {
     case 'mariadb-gtid':
       // Stops once every listed domain reached its sequence; a domain not listed is not applied
       // meanwhile, so the position names every domain of the primary's binlog.
-      return { sql: `${prefix} UNTIL master_gtid_pos = ?`, params: [formatPosition(pos)] };
+      return { sql: `${st.startApplyPrefix} UNTIL master_gtid_pos = ?`, params: [formatPosition(pos)] };
     case 'binlog-file-pos':
-      return { sql: `${prefix} UNTIL ${untilFile[0]} = ?, ${untilFile[1]} = ${pos.pos}`, params: [pos.file] };
+      // The source's own coordinates (Relay_Master_Log_File / Exec_Master_Log_Pos): the SQL
+      // thread alone, also under MASTER_USE_GTID (checked on 10.11), while the IO thread runs.
+      return { sql: `${st.startApplyThreadPrefix} UNTIL ${st.untilFileWords[0]} = ?, ${st.untilFileWords[1]} = ${pos.pos}`, params: [pos.file] };
     default:
       throw new Error(`MariaDB cannot apply until a ${pos.kind} position`);
   }

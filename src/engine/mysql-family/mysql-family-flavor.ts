@@ -36,8 +36,11 @@ export interface ReplicationStatements {
   readonly replicaHostsVia: string;
   readonly stopApply: string;
   readonly startApply: string;
-  /** The SQL thread start keyword phrase UNTIL is appended to. */
+  /** The start phrase a GTID UNTIL is appended to. */
   readonly startApplyPrefix: string;
+  /** The SQL thread alone (receiving goes on): for UNTIL the source's own file coordinates. */
+  readonly stopApplyThread: string;
+  readonly startApplyThreadPrefix: string;
   /** SHOW MASTER STATUS / SHOW BINARY LOG STATUS (MySQL 8.2+; the old one is gone in 8.4). */
   readonly binlogStatus: string;
   /** MASTER_POS_WAIT / SOURCE_POS_WAIT (MySQL 8.0.26+). */
@@ -60,8 +63,10 @@ export interface FlavorProfile {
   executedPosition(s: Session, status: Row): Promise<Position | null>;
   /** Position a just-opened consistent snapshot reflects; null when the flavor cannot tell. */
   snapshotPosition(s: Session): Promise<Position | null>;
-  /** START ... SQL_THREAD UNTIL <pos>. */
+  /** START ... UNTIL <pos>: SQL thread only for file coordinates, as the flavor needs for a GTID. */
   startApplyUntil(pos: Position): Sql;
+  /** This server's GTID position at its own binlog coordinates; other positions as they are. */
+  gtidOf(s: Session, pos: Position): Promise<Position>;
   /** A one-row query whose column `reached` is 1 when pos is applied, 0 on timeout, NULL when the server cannot tell. */
   waitApplied(pos: Position, timeoutMs: number): Sql;
 }
@@ -75,6 +80,8 @@ export const baseStatements: ReplicationStatements = Object.freeze({
   stopApply: 'STOP SLAVE SQL_THREAD',
   startApply: 'START SLAVE SQL_THREAD',
   startApplyPrefix: 'START SLAVE SQL_THREAD',
+  stopApplyThread: 'STOP SLAVE SQL_THREAD',
+  startApplyThreadPrefix: 'START SLAVE SQL_THREAD',
   binlogStatus: 'SHOW MASTER STATUS',
   posWaitFunction: 'MASTER_POS_WAIT',
   untilFileWords: ['MASTER_LOG_FILE', 'MASTER_LOG_POS'] as const,

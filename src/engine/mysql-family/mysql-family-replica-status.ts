@@ -35,6 +35,7 @@ export interface ReplicaStatusFacts {
   readonly lagSeconds: number | null;
   readonly sourceHost: string | null;
   readonly sourcePort: number | null;
+  readonly sourceServerId: number | null;
   /** Relay_Master_Log_File:Exec_Master_Log_Pos (or the Source spelling): executed, in the primary's binlog. */
   readonly executedFilePos: Position | null;
   /** MySQL Executed_Gtid_Set, MariaDB Using_Gtid: raw, for the flavor to interpret. */
@@ -64,6 +65,7 @@ export function parseReplicaStatusRow(row: Row): ReplicaStatusFacts {
     lagSeconds: intOrNull(pick(row, 'Seconds_Behind_Master', 'Seconds_Behind_Source')),
     sourceHost: host || null,
     sourcePort: intOrNull(pick(row, 'Master_Port', 'Source_Port')),
+    sourceServerId: intOrNull(pick(row, 'Master_Server_Id', 'Source_Server_Id')),
     executedFilePos: file && /^\d+$/.test(pos) ? parseBinlogFilePos(`${file}:${pos}`) : null,
     executedGtidSet: statusText(row, 'Executed_Gtid_Set'),
     usingGtid: statusText(row, 'Using_Gtid'),

@@ -73,6 +73,8 @@ export class MysqlFamilyReplication implements ReplicationProbe {
       executed,
       sourceHost: facts.sourceHost,
       sourcePort: facts.sourcePort,
+      sourceServerId: facts.sourceServerId,
+      executedAtSource: facts.executedFilePos,
       openTempTables: temp,
       paused: false,
       subscriptions: Object.freeze([]),
@@ -133,8 +135,18 @@ export class MysqlFamilyReplication implements ReplicationProbe {
     throw new Error('MySQL and MariaDB cannot share a snapshot between sessions (caps.sharedSnapshots is false)');
   }
 
-  async stopApply(s: Session): Promise<void> {
-    await s.query(this.flavor.statements.stopApply);
+  async stopApply(s: Session, until?: Position['kind']): Promise<void> {
+    await s.query(until === 'binlog-file-pos' ? this.flavor.statements.stopApplyThread : this.flavor.statements.stopApply);
+  }
+
+  async serverId(s: Session): Promise<number | null> {
+    const v = (await s.query('SELECT @@GLOBAL.server_id AS id'))[0]?.['id'];
+    const n = Number(v);
+    return v === null || v === undefined || !Number.isFinite(n) ? null : n;
+  }
+
+  gtidOf(s: Session, pos: Position): Promise<Position> {
+    return this.flavor.gtidOf(s, pos);
   }
 
   async startApplyUntil(s: Session, pos: Position): Promise<void> {

@@ -26,6 +26,8 @@ export function mysqlStatements(facts: ServerFacts): ReplicationStatements {
           stopApply: 'STOP REPLICA SQL_THREAD',
           startApply: 'START REPLICA SQL_THREAD',
           startApplyPrefix: 'START REPLICA SQL_THREAD',
+          stopApplyThread: 'STOP REPLICA SQL_THREAD',
+          startApplyThreadPrefix: 'START REPLICA SQL_THREAD',
         }
       : {}),
     ...(versionAtLeast(v, 8, 0, 23) ? { untilFileWords: ['SOURCE_LOG_FILE', 'SOURCE_LOG_POS'] as const } : {}),
@@ -47,6 +49,8 @@ export function mysqlFlavor(facts: ServerFacts): FlavorProfile {
     executedPosition: async (_s, row) => mysqlExecutedPosition(parseReplicaStatusRow(row), facts.gtidMode),
     snapshotPosition: async () => null,
     startApplyUntil: (pos) => mysqlStartApplyUntil(statements.startApplyPrefix, statements.untilFileWords, pos),
+    // MySQL snapshots report no position (caps.snapshotPosition false): nothing to convert.
+    gtidOf: async (_s, pos) => pos,
     waitApplied: (pos, timeoutMs) => mysqlWaitApplied(statements.posWaitFunction, pos, timeoutMs),
   } satisfies FlavorProfile);
 }

@@ -114,6 +114,8 @@ export function mapPhysicalStatus(row: Row): ReplicaStatus {
     executed: replay === null ? null : pgLsn(replay),
     sourceHost,
     sourcePort,
+    sourceServerId: null,
+    executedAtSource: null,
     openTempTables: null,
     paused,
     subscriptions: Object.freeze([]),
@@ -193,6 +195,8 @@ export function mapLogicalStatus(subs: readonly SubscriptionRow[], source: { hos
     executed: executed === null ? null : pgLsn(executed),
     sourceHost: source.host,
     sourcePort: source.port,
+    sourceServerId: null,
+    executedAtSource: null,
     openTempTables: null,
     paused: false,
     subscriptions: Object.freeze(subs.map((s) => s.name)),
@@ -330,6 +334,8 @@ export function createPostgresReplication(facts: PgServerFacts): ReplicationProb
     stopApply: async (s: Session) => unsupported('stopping replay', s),
     startApplyUntil: async (s: Session) => unsupported('replaying up to a position', s),
     waitApplyStopped: async (s: Session) => unsupported('waiting for replay to stop', s),
+    serverId: async () => null,
+    gtidOf: async (_s: Session, pos: Position) => pos,
 
     /**
      * Only undoes a pause found on a physical standby (someone ran pg_wal_replay_pause(); the

@@ -1,14 +1,19 @@
 /**
  * Sync method 'replica-until' (MariaDB): no lock on the primary at all.
- *   1. stop each replica's apply thread (it keeps receiving);
+ *   1. stop each replica's apply thread;
  *   2. open K snapshots on the primary, each reporting the exact position it reflects (P1..PK);
  *   3. for each k, let every replica apply UNTIL Pk, check it stopped exactly there, open its snapshot;
  *   4. restart apply on every replica we stopped, in a finally, whatever happened.
+ * A direct replica of the primary (its Master_Server_Id is the primary's) stops its SQL thread
+ * only and applies UNTIL the primary's own binlog coordinates: it keeps receiving, and the
+ * primary does no work at all. A replica further down a chain needs the GTID position (the
+ * primary converts its coordinates once per sync point, a scan of its binlog file) and, on
+ * MariaDB, stops and restarts receiving too.
  * A replica is paused for about its lag; the primary only carries K read views.
  * Before step 1 a hold marker names the replicas about to be stopped, so that a run killed before
  * step 4 is undone by the next run (restore-held.ts); it is removed once all of them run again.
  */
-import { formatPosition, hasReached, matchesOnDomains, type Position } from '../../engine/position.js';
+import { comparePositions, formatPosition, hasReached, matchesOnDomains, type Position } from '../../engine/position.js';
 import { messageOf } from '../../errors.js';
 import type { EpochContext, EpochReplica, EpochResult } from './epoch.js';
 import { removeHoldMarker, rewriteHoldMarker, writeHoldMarker, type FoundMarker, type HeldReplica } from './hold-marker.js';
@@ -24,6 +29,9 @@ export async function syncReplicaUntil(ctx: EpochContext): Promise<EpochResult> 
   // Only replicas found running are held: one stopped by someone else stays as they left it.
   const toHold: EpochReplica[] = [];
   const held: HeldReplica[] = [];
+  /** Replicas of the primary itself: they stop at its binlog coordinates. */
+  const direct = new Set<EpochReplica>();
+  const primaryId = await primary.engine.replication.serverId(primary.control);
   await Promise.all(
     replicas.map(async (r) => {
       try {
@@ -31,6 +39,7 @@ export async function syncReplicaUntil(ctx: EpochContext): Promise<EpochResult> 
         if (!st) throw new Error('is no longer a replica');
         if (st.lastError) throw new Error(`replication error: ${st.lastError}`);
         if (!st.applying || !st.receiving) throw new Error('replication is not running (stopped by someone else?)');
+        if (primaryId !== null && st.sourceServerId === primaryId && st.executedAtSource?.kind === 'binlog-file-pos') direct.add(r);
         toHold.push(r);
         held.push({ label: r.label, receiving: st.receiving, applying: st.applying });
       } catch (err) {
@@ -50,7 +59,7 @@ export async function syncReplicaUntil(ctx: EpochContext): Promise<EpochResult> 
       toHold.map(async (r) => {
         try {
           toRestart.push(r);
-          await r.engine.replication.stopApply(r.control);
+          await r.engine.replication.stopApply(r.control, direct.has(r) ? 'binlog-file-pos' : undefined);
           stopped.push(r);
         } catch (err) {
           failed.set(r.label, `could not stop replication apply for a sync point: ${messageOf(err)}`);
@@ -72,11 +81,23 @@ export async function syncReplicaUntil(ctx: EpochContext): Promise<EpochResult> 
     }
     // Replicas only move forward: lanes are visited in position order.
     const order = positions.map((_, k) => k).sort((a, b) => (hasReached(positions[a]!, positions[b]!) ? (hasReached(positions[b]!, positions[a]!) ? 0 : 1) : -1));
+    // GTID targets for replicas down a chain, converted once per distinct position, only if needed.
+    const gtids = new Map<number, Promise<Position>>();
+    const gtidOf = (k: number) => {
+      let p = gtids.get(k);
+      if (!p) gtids.set(k, (p = primary.engine.replication.gtidOf(primary.control, positions[k]!)));
+      return p;
+    };
     await Promise.all(
       stopped.map(async (r) => {
         try {
           for (const k of order) {
-            const target = positions[k]!;
+            if (direct.has(r)) {
+              await applyUntilSourcePos(r, positions[k]!, ctx.syncTimeoutMs);
+              await r.engine.replication.beginSnapshot(r.sessions[k]!);
+              continue;
+            }
+            const target = await gtidOf(k);
             const before = await r.engine.replication.replicaStatus(r.control);
             if (before?.executed && before.executed.kind !== target.kind) {
               // MariaDB refuses a GTID UNTIL on a replica set up with MASTER_USE_GTID=no (error 1949).
@@ -128,4 +149,37 @@ export async function syncReplicaUntil(ctx: EpochContext): Promise<EpochResult> 
     }
   }
   return { positions, failed, lockMs: 0, replicaPauseMs: maxPause };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A direct replica, its SQL thread stopped: apply exactly up to `target`, the primary's binlog
+ * coordinates, and leave the SQL thread stopped there. UNTIL stops it at the first event at or
+ * past the target; an idle primary may have nothing after it, so a replica found exactly at the
+ * target while still running is stopped by hand and checked again.
+ */
+async function applyUntilSourcePos(r: EpochReplica, target: Position, timeoutMs: number): Promise<void> {
+  const repl = r.engine.replication;
+  const at = (st: { executedAtSource: Position | null } | null) => (st?.executedAtSource ? comparePositions(st.executedAtSource, target) : null);
+  const before = await repl.replicaStatus(r.control);
+  if (at(before) === 'equal') return;
+  if (at(before) === 'after') throw new Error(`already past ${formatPosition(target)} (at ${formatPosition(before!.executedAtSource!)})`);
+  await repl.startApplyUntil(r.control, target);
+  const deadline = Date.now() + timeoutMs;
+  for (let wait = 2; ; wait = Math.min(wait * 2, 50)) {
+    const st = await repl.replicaStatus(r.control);
+    if (!st) throw new Error('is no longer a replica');
+    if (st.lastError) throw new Error(`replication error: ${st.lastError}`);
+    if (!st.applying || at(st) === 'equal') {
+      if (st.applying) await repl.stopApply(r.control, 'binlog-file-pos');
+      const after = st.applying ? await repl.replicaStatus(r.control) : st;
+      if (at(after) !== 'equal') {
+        throw new Error(`stopped at ${after?.executedAtSource ? formatPosition(after.executedAtSource) : 'an unknown position'} instead of ${formatPosition(target)}`);
+      }
+      return;
+    }
+    if (Date.now() >= deadline) throw new Error(`did not reach ${formatPosition(target)} within ${Math.round(timeoutMs / 1000)}s (lagging or stuck replication)`);
+    await sleep(wait);
+  }
 }

@@ -70,7 +70,8 @@ describe('apply-until and wait statements', () => {
   const mysql57 = mysqlFlavor(facts('5.7.44'));
   it('MariaDB: UNTIL master_gtid_pos with every domain', () => {
     expect(maria.startApplyUntil(parseMariadbGtid('1-2-7,0-1-100'))).toEqual({ sql: 'START SLAVE UNTIL master_gtid_pos = ?', params: ['0-1-100,1-2-7'] });
-    expect(maria.startApplyUntil(parseBinlogFilePos('bin.000002:4567'))).toEqual({ sql: 'START SLAVE UNTIL MASTER_LOG_FILE = ?, MASTER_LOG_POS = 4567', params: ['bin.000002'] });
+    // File coordinates are a direct replica's: the SQL thread alone, receiving goes on.
+    expect(maria.startApplyUntil(parseBinlogFilePos('bin.000002:4567'))).toEqual({ sql: 'START SLAVE SQL_THREAD UNTIL MASTER_LOG_FILE = ?, MASTER_LOG_POS = 4567', params: ['bin.000002'] });
     expect(() => maria.startApplyUntil(parsePgLsn('0/16B3748'))).toThrow();
   });
   it('MariaDB: MASTER_GTID_WAIT with fractional seconds, MASTER_POS_WAIT for files', () => {

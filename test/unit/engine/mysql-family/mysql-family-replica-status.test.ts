@@ -12,7 +12,7 @@ import { mariadbSlaveStatus, mariadbSlaveStatusBroken, mysql57SlaveStatus, mysql
 describe('SHOW SLAVE STATUS (MariaDB 10.11 capture)', () => {
   const f = parseReplicaStatusRow(mariadbSlaveStatus);
   it('reads running threads, lag and source', () => {
-    expect(f).toMatchObject({ receiving: true, applying: true, lastError: null, lagSeconds: 417, sourceHost: '127.0.0.1', sourcePort: 23310, usingGtid: 'Slave_Pos' });
+    expect(f).toMatchObject({ receiving: true, applying: true, lastError: null, lagSeconds: 417, sourceHost: '127.0.0.1', sourcePort: 23310, sourceServerId: 1, usingGtid: 'Slave_Pos' });
   });
   it('executed file coordinates are Relay_Master_Log_File + Exec_Master_Log_Pos, not the read position', () => {
     expect(formatPosition(f.executedFilePos!)).toBe('bin.000002:234315129');
@@ -31,7 +31,7 @@ describe('SHOW SLAVE STATUS (MariaDB 10.11 capture)', () => {
 describe('SHOW REPLICA STATUS (MySQL 8.0.22+ spellings)', () => {
   const f = parseReplicaStatusRow(mysqlReplicaStatus);
   it('reads Source/Replica columns', () => {
-    expect(f).toMatchObject({ receiving: true, applying: true, lagSeconds: 0, sourceHost: '10.0.0.5', sourcePort: 3306 });
+    expect(f).toMatchObject({ receiving: true, applying: true, lagSeconds: 0, sourceHost: '10.0.0.5', sourcePort: 3306, sourceServerId: 1 });
     expect(formatPosition(f.executedFilePos!)).toBe('binlog.000012:8911');
     expect(sqlThreadRunning(mysqlReplicaStatus)).toBe(true);
   });

@@ -9,7 +9,7 @@ import { mariadbFlavor } from '../../../../src/engine/mariadb/mariadb-flavor.js'
 import { parseServerVersion } from '../../../../src/engine/mysql-family/mysql-family-flavor.js';
 import { BEGIN_SNAPSHOT, MysqlFamilyReplication } from '../../../../src/engine/mysql-family/mysql-family-replication.js';
 import { mysqlFlavor } from '../../../../src/engine/mysql/mysql-flavor.js';
-import { formatPosition, parseMariadbGtid } from '../../../../src/engine/position.js';
+import { formatPosition, parseBinlogFilePos, parseMariadbGtid } from '../../../../src/engine/position.js';
 import type { Row, Sql } from '../../../../src/engine/types.js';
 import { SyncpointError } from '../../../../src/errors.js';
 import { mariadbSlaveStatus, mysqlReplicaStatus, table } from './fixtures.js';
@@ -120,26 +120,34 @@ describe('primary-lock (lockTablesForSync / endSnapshot)', () => {
 });
 
 describe('snapshots', () => {
-  it('MariaDB: the snapshot reports its binlog position, converted to GTID', async () => {
+  it('MariaDB: the snapshot reports its binlog coordinates as they are (no binlog scan)', async () => {
     const { s, probe, journal } = setup(maria, [
       [/binlog_snapshot/, [{ Variable_name: 'Binlog_snapshot_file', Value: 'bin.000003' }, { Variable_name: 'Binlog_snapshot_position', Value: '2801638' }]],
-      [/BINLOG_GTID_POS/, (q) => (q.params[0] === 'bin.000003' && q.params[1] === '2801638' ? [{ pos: '0-1-5317231' }] : new Error('bad params'))],
+      [/BINLOG_GTID_POS/, new Error('must not convert')],
     ]);
     const pos = await probe.beginSnapshot(s);
-    expect(formatPosition(pos!)).toBe('0-1-5317231');
+    expect(pos).toEqual({ kind: 'binlog-file-pos', file: 'bin.000003', pos: 2801638n });
     expect(journal[0]).toBe('control: START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
+  });
+  it('MariaDB: gtidOf converts coordinates with BINLOG_GTID_POS, once per distinct position', async () => {
+    let calls = 0;
+    const { s, probe } = setup(maria, [
+      [/BINLOG_GTID_POS/, (q) => (++calls, q.params[0] === 'bin.000009' && q.params[1] === '4242' ? [{ pos: '0-1-5317231' }] : new Error('bad params'))],
+    ]);
+    const at = parseBinlogFilePos('bin.000009:4242');
+    expect(formatPosition(await probe.gtidOf(s, at))).toBe('0-1-5317231');
+    expect(formatPosition(await probe.gtidOf(s, at))).toBe('0-1-5317231');
+    expect(calls).toBe(1);
+    const gtid = parseMariadbGtid('0-1-7');
+    expect(await probe.gtidOf(s, gtid)).toBe(gtid);
   });
   it('MariaDB without a binlog: no position', async () => {
     const { s, probe } = setup(maria, [[/binlog_snapshot/, [{ Variable_name: 'Binlog_snapshot_file', Value: '' }, { Variable_name: 'Binlog_snapshot_position', Value: '0' }]]]);
     expect(await probe.beginSnapshot(s)).toBeNull();
   });
-  it('MariaDB: a NULL from BINLOG_GTID_POS is an error, and the snapshot is rolled back', async () => {
-    const { s, probe } = setup(maria, [
-      [/binlog_snapshot/, [{ Variable_name: 'Binlog_snapshot_file', Value: 'bin.000001' }, { Variable_name: 'Binlog_snapshot_position', Value: '77' }]],
-      [/BINLOG_GTID_POS/, [{ pos: null }]],
-    ]);
-    await expect(probe.beginSnapshot(s)).rejects.toThrow(/BINLOG_GTID_POS/);
-    expect(s.log.at(-1)).toBe('ROLLBACK');
+  it('MariaDB: a NULL from BINLOG_GTID_POS is an error naming it', async () => {
+    const { s, probe } = setup(maria, [[/BINLOG_GTID_POS/, [{ pos: null }]]]);
+    await expect(probe.gtidOf(s, parseBinlogFilePos('bin.000001:77'))).rejects.toThrow(/BINLOG_GTID_POS/);
   });
   it('MySQL cannot tell a snapshot position', async () => {
     const { s, probe } = setup(mysql8);
@@ -205,6 +213,23 @@ describe('replica status and apply control', () => {
     await probe.startApplyUntil(s, parseMariadbGtid('0-1-100'));
     await probe.startApply(s);
     expect(s.log).toEqual(['STOP SLAVE', 'START SLAVE UNTIL master_gtid_pos = ?', 'START SLAVE']);
+  });
+  it('MariaDB apply control for a direct replica: the SQL thread alone, UNTIL the source coordinates', async () => {
+    const { s, probe } = setup(maria);
+    await probe.stopApply(s, 'binlog-file-pos');
+    await probe.startApplyUntil(s, parseBinlogFilePos('mariadb-bin.000004:8812'));
+    await probe.startApply(s);
+    expect(s.log).toEqual(['STOP SLAVE SQL_THREAD', 'START SLAVE SQL_THREAD UNTIL MASTER_LOG_FILE = ?, MASTER_LOG_POS = 8812', 'START SLAVE']);
+  });
+  it('reads the source server id and the executed source coordinates', async () => {
+    const { s, probe } = setup(maria, [
+      [/^SHOW SLAVE STATUS/, [mariadbSlaveStatus]],
+      [/server_id/, [{ id: 1 }]],
+    ]);
+    const st = await probe.replicaStatus(s);
+    expect(st?.sourceServerId).toBe(1);
+    expect(st?.executedAtSource?.kind).toBe('binlog-file-pos');
+    expect(await probe.serverId(s)).toBe(1);
   });
 });
 
