@@ -38,6 +38,7 @@ export function summarize(r: EngineResults): Record<string, unknown> {
   add('check / pt-table-checksum', 'syncpoint check', 'pt-table-checksum');
   add('check / raw bound (same row hash)', 'syncpoint check', 'raw bound, same row hash');
   add('check / raw bound (cheap CRC32-style hash)', 'syncpoint check', 'raw bound, cheap hash');
+  add('check --hash strong / check', 'syncpoint check --hash strong', 'syncpoint check');
   add('counts / plain COUNT(*) everywhere', 'syncpoint counts', 'COUNT(*) on every server');
   return {
     medianSeconds: med,

@@ -17,6 +17,7 @@ clusters:
     options:
       retries: 3
       syncMethod: primary-lock
+      hash: strong
   - name: pg
     primary: postgres://checker@pg1.example/app
     passwordEnv: PG_PW
@@ -31,7 +32,7 @@ describe('fleet config file', () => {
     const c = parseFleetConfig(good, 'f.yaml', env);
     expect(c.clusters.map((x) => x.name)).toEqual(['shop', 'pg']);
     const [shop, pg] = c.clusters;
-    expect(shop!.options).toEqual({ retries: 3, chunkTime: 0.25, syncMethod: 'primary-lock' });
+    expect(shop!.options).toEqual({ retries: 3, chunkTime: 0.25, syncMethod: 'primary-lock', hash: 'strong' });
     expect(shop!.filters).toEqual({ databases: ['shop', 'billing'], ignoreTables: ['shop.tmp_*'] });
     expect(shop!.primary.password).toBe('s3cret');
     expect(shop!.primary.passwordSource).toBe('env');
@@ -64,6 +65,7 @@ describe('fleet config file', () => {
     ['unknown cluster key', 'clusters:\n  - name: a\n    primary: mysql://u@h/\n    replica: []', /cluster "a": replica: unknown key/],
     ['unknown option', 'clusters:\n  - name: a\n    primary: mysql://u@h/\n    options:\n      chunk_time: 1', /cluster "a": options\.chunk_time: unknown check option \(did you mean "chunkTime"\?\)/],
     ['bad option value', 'clusters:\n  - name: a\n    primary: mysql://u@h/\n    options:\n      concurrency: 0', /cluster "a": options\.concurrency: must be a whole number >= 1, got 0/],
+    ['bad hash', 'defaults:\n  hash: md5\nclusters:\n  - name: a\n    primary: mysql://u@h/', /^f\.yaml: defaults\.hash: must be fast or strong/],
     ['bad sync method', 'defaults:\n  syncMethod: fast\nclusters:\n  - name: a\n    primary: mysql://u@h/', /^f\.yaml: defaults\.syncMethod: must be replica-until or primary-lock/],
     ['unset password variable', 'clusters:\n  - name: a\n    primary: mysql://u@h/\n    passwordEnv: NOPE', /cluster "a": passwordEnv: environment variable NOPE is not set/],
     ['family mismatch', 'clusters:\n  - name: a\n    primary: mysql://u@h/\n    replicas: [postgres://u@h2/]', /cluster "a": replicas\[0\]: a PostgreSQL replica of a MySQL\/MariaDB primary/],
