@@ -86,15 +86,18 @@ export function columnKind(c: Pick<ColumnInfo, 'dataType' | 'charset'>): ColumnK
  * Strings go in as raw bytes (CAST AS BINARY): a case-only change under a case-insensitive
  * collation, or trailing spaces in VARCHAR, must change the hash.
  */
+/**
+ * Kinds whose value the server prints as it is, never with a comma and never empty: temporal
+ * values with their declared fractional digits, TIMESTAMP in the session's UTC.
+ */
+const PRINTED_AS_IS = new Set(['integer', 'decimal', 'double', 'year', 'temporal'] as const);
+type PrintedKind = typeof PRINTED_AS_IS extends Set<infer K> ? K : never;
+const printedAsIs = (k: ColumnKind): k is PrintedKind => PRINTED_AS_IS.has(k as PrintedKind);
+
 export function checksumField(c: Pick<ColumnInfo, 'dataType' | 'charset'>, q: string): string {
-  switch (columnKind(c)) {
-    case 'integer':
-    case 'decimal':
-    case 'double':
-    case 'year':
-    case 'temporal':
-      // Temporal values print with their declared fractional digits; TIMESTAMP in the session's UTC.
-      return `IFNULL(${q},'N'),','`;
+  const kind = columnKind(c);
+  if (printedAsIs(kind)) return `IFNULL(${q},'N'),','`;
+  switch (kind) {
     case 'float':
       // FLOAT prints ~6 significant digits as a string and hides drift; widened to DOUBLE (exact) it
       // prints the shortest round-trip form. "+ 0e0" rather than CAST AS DOUBLE: MySQL < 8.0.17 lacks it.
@@ -201,13 +204,9 @@ export interface FastField {
  */
 export function fastField(c: Pick<ColumnInfo, 'dataType' | 'charset'>, q: string, binaryText: boolean): FastField {
   const asText = binaryText ? `CAST(${q} AS BINARY)` : q;
-  switch (columnKind(c)) {
-    case 'integer':
-    case 'decimal':
-    case 'double':
-    case 'year':
-    case 'temporal':
-      return { field: q, length: null };
+  const kind = columnKind(c);
+  if (printedAsIs(kind)) return { field: q, length: null };
+  switch (kind) {
     case 'float':
       return { field: `${q} + 0e0`, length: null };
     case 'bit':
