@@ -46,9 +46,10 @@ for (const engine of ENGINES as SandboxEngine[]) {
       primary: sb.primary.dsn,
       replicas: sb.replicas.map((n) => n.dsn),
       filter: { databases: ['f'] },
-      // Millisecond chunks: hundreds of them, so a fault injected after a sync point lands
-      // mid-run whatever the row hash costs (0.01 s chunks finished 200k rows in one sync point).
-      chunkTime: 0.001,
+      // The smallest chunks (100 rows): 2000 of them, so a fault injected after a sync point lands
+      // mid-run and the run outlasts the next sync point, whatever the row hash costs (0.01 s
+      // chunks finished 200k rows within one sync point).
+      chunkTime: 0.0001,
       concurrency: 1,
     });
     const [healthy, victim] = [() => sb.replicas[0]!, () => sb.replicas[1]!];
@@ -203,8 +204,7 @@ for (const engine of ENGINES as SandboxEngine[]) {
 
     it('a replica killed mid-run: error entries for it, the other finishes (exit 3)', async () => {
       const dead = victim();
-      // 100-row chunks: the run outlasts two sync points on any box.
-      const run = watchedCheck({ ...base(), maxSnapshotAgeMs: 300, chunkTime: 0.0001 });
+      const run = watchedCheck({ ...base(), maxSnapshotAgeMs: 300 });
       await run.epoch(2);
       process.kill(dead.pid!, 'SIGKILL');
       const res = await run.result;

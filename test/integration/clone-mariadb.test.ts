@@ -278,6 +278,10 @@ run('clone on MariaDB (STATEMENT logging)', () => {
       child.kill('SIGKILL');
       expect(await waitReplicating('mariadb', source.dsn, 60_000)).toBe(true);
       expect(readFileSync(`${target}.clone.log`, 'utf8')).toMatch(/guardian: tool gone while the source was stopped/);
+      // The guardian may still be finishing its restore: wait for it, or the sandbox teardown
+      // leaves it waiting for a server that is gone.
+      for (const end = Date.now() + 60_000; !/guardian: done/.test(readFileSync(`${target}.clone.log`, 'utf8')) && Date.now() < end; ) await sleep(200);
+      expect(readFileSync(`${target}.clone.log`, 'utf8')).toMatch(/guardian: done/);
       expect(markerIn(target)).not.toBeNull();
       await sleep(500);
       expect(serversOn(target).filter((p) => /rsync/.test(readFileSync(`/proc/${p}/cmdline`, 'utf8')))).toEqual([]);

@@ -140,6 +140,10 @@ run('clone on PostgreSQL (physical standby)', () => {
       child.kill('SIGKILL');
       expect(await waitReplicating('postgres', source.dsn, 60_000)).toBe(true);
       expect(readFileSync(`${target}.clone.log`, 'utf8')).toMatch(/guardian: tool gone while the source was stopped/);
+      // The guardian may still be finishing its restore (the source answers before the guardian
+      // sees it): wait for it, or the sandbox teardown leaves it waiting for a server that is gone.
+      for (const until = Date.now() + 60_000; !/guardian: done/.test(readFileSync(`${target}.clone.log`, 'utf8')) && Date.now() < until; ) await sleep(200);
+      expect(readFileSync(`${target}.clone.log`, 'utf8')).toMatch(/guardian: done/);
       expect(markerIn(target)).not.toBeNull();
       expect(existsSync(join(target, 'postmaster.pid'))).toBe(false);
     });

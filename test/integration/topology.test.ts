@@ -89,9 +89,12 @@ describe.runIf(ENGINES.includes('mariadb'))('topology on MariaDB: a chain and an
   it('check without --replica checks the chained replica too', () => {
     const { dsn, pw } = splitPassword(sb.primary.dsn);
     const r = cli(['check', '--primary', dsn, '--format', 'json', '--connect-timeout', '5', '--databases', 'topo'], { MYSQL_PWD: pw });
-    const out = JSON.parse(r.stdout) as { replicas: string[]; notes: string[]; verdict: string };
-    const r2 = `127.0.0.1:${sb.node('replica2').port}`;
+    const out = JSON.parse(r.stdout) as { replicas: string[]; notes: string[]; verdict: string; tables: { table: string; replica: string; status: string }[] };
+    const [r1, r2] = ['replica1', 'replica2'].map((n) => `127.0.0.1:${sb.node(n).port}`);
     expect(out.replicas).toContain(r2);
+    // Both sync paths ran: replica1 stops at the primary's binlog coordinates, replica2 (a
+    // replica of a replica) at the GTID position; each compares consistent.
+    for (const rep of [r1, r2]) expect(out.tables.find((t) => t.table === 'topo.t' && t.replica === rep)?.status, rep).toBe('ok');
     expect(out.notes.join('\n')).toContain(`replicating from 127.0.0.1:${sb.node('replica1').port}`);
     // The replica reporting a dead address makes the run incomplete, and says so.
     expect(out.replicas).toContain('127.0.0.1:1');
