@@ -115,7 +115,15 @@ export function warnInlinePassword(s: ConnectionSpec, log: Logger): ConnectionSp
   return s;
 }
 
-export function tableFilter(f: { databases?: string[]; tables?: string[]; ignoreDatabases?: string[]; ignoreTables?: string[] }): TableFilter {
+/** The scope flags addFilterFlags defines. */
+export interface FilterFlags {
+  databases?: string[];
+  tables?: string[];
+  ignoreDatabases?: string[];
+  ignoreTables?: string[];
+}
+
+export function tableFilter(f: FilterFlags): TableFilter {
   return validateFilter({
     ...(f.databases ? { databases: f.databases } : {}),
     ...(f.tables ? { tables: f.tables } : {}),

@@ -34,6 +34,13 @@ export function addSyncPointFlags(cmd: Command): Command {
     .option('--sync-timeout <seconds>', 'replica-until: how long a replica may take to reach a sync position', positiveNumber('--sync-timeout'), checkDefaults.syncTimeoutMs / 1000);
 }
 
+/** How check, diff and repair cut tables into chunks and hash them. */
+export interface ChunkFlags {
+  chunkTime: number;
+  hash: RowHash;
+  nokeyMaxRows: number;
+}
+
 /** --hash, for the commands that compare chunk checksums (check, diff, repair). */
 export function addHashFlag(cmd: Command): Command {
   return cmd.option(

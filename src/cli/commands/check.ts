@@ -4,24 +4,16 @@ import { runRecorded } from '../../history/run-recorded.js';
 import { addHistoryFlags, recordedOptions, renderRunInfo, type HistoryFlags } from '../history-flags.js';
 import { checkDefaults } from '../../pipeline/run-check.js';
 import { renderCheck } from '../render/check-table.js';
-import { addConnectionFlags, addFilterFlags, addOutputFlags, connectionSpecs, nonNegativeInt, positiveNumber, tableFilter, type ConnectionFlags } from '../options.js';
+import { addConnectionFlags, addFilterFlags, addOutputFlags, connectionSpecs, nonNegativeInt, positiveNumber, tableFilter, type ConnectionFlags, type FilterFlags } from '../options.js';
 import { runCommand, type CommandOutput, type OutputFlags } from '../run-command.js';
 import { progressReporter } from '../render/progress.js';
-import { addHashFlag, addSyncPointFlags, syncPointOptions, type SyncPointFlags } from '../sync-flags.js';
-import type { RowHash } from '../../engine/types.js';
+import { addHashFlag, addSyncPointFlags, syncPointOptions, type ChunkFlags, type SyncPointFlags } from '../sync-flags.js';
 import { usageError } from '../../errors.js';
 import { parseAddressEntries } from '../../pipeline/topology/address-map.js';
 import { withRunLock } from '../../ops/run-lock.js';
 
-interface CheckFlags extends ConnectionFlags, OutputFlags, HistoryFlags, SyncPointFlags {
-  databases?: string[];
-  tables?: string[];
-  ignoreDatabases?: string[];
-  ignoreTables?: string[];
-  chunkTime: number;
-  hash: RowHash;
+interface CheckFlags extends ConnectionFlags, FilterFlags, ChunkFlags, OutputFlags, HistoryFlags, SyncPointFlags {
   retries: number;
-  nokeyMaxRows: number;
   progress: boolean;
   config?: string;
   clustersConcurrency: number;

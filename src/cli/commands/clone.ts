@@ -6,11 +6,11 @@ import { withTls } from '../../config/dsn.js';
 import { humanBytes } from '../../clone/datadir.js';
 import { formatRecorded } from '../../clone/manifest-build.js';
 import { COPY_METHODS, type CopyMethod } from '../../clone/types.js';
-import { addFilterFlags, addOutputFlags, addTlsFlags, positiveNumber, repeat, specFromFlag, tableFilter, tlsFromFlags, warnInlinePassword, type TlsFlags } from '../options.js';
+import { addFilterFlags, addOutputFlags, addTlsFlags, positiveNumber, repeat, specFromFlag, tableFilter, tlsFromFlags, warnInlinePassword, type FilterFlags, type TlsFlags } from '../options.js';
 import { usageError } from '../../errors.js';
 import { runCommand, type OutputFlags } from '../run-command.js';
 
-interface CloneFlags extends OutputFlags, TlsFlags {
+interface CloneFlags extends OutputFlags, TlsFlags, FilterFlags {
   source?: string;
   sourceDatadir?: string;
   sourceStart?: string;
@@ -41,10 +41,6 @@ interface CloneFlags extends OutputFlags, TlsFlags {
   stopTimeout: number;
   catchUpTimeout: number;
   connectTimeout: number;
-  databases?: string[];
-  tables?: string[];
-  ignoreDatabases?: string[];
-  ignoreTables?: string[];
 }
 
 const secs = (ms: number | null | undefined) => (ms === null || ms === undefined ? '-' : `${(ms / 1000).toFixed(1)} s`);

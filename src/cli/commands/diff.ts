@@ -6,20 +6,11 @@ import { diffDefaults } from '../../pipeline/diff/run-diff.js';
 import { checkDefaults } from '../../pipeline/run-check.js';
 import type { Logger } from '../../log.js';
 import { renderDiff } from '../render/diff-table.js';
-import { addConnectionFlags, addFilterFlags, addOutputFlags, connectionSpecs, nonNegativeInt, positiveNumber, tableFilter, type ConnectionFlags } from '../options.js';
+import { addConnectionFlags, addFilterFlags, addOutputFlags, connectionSpecs, nonNegativeInt, positiveNumber, tableFilter, type ConnectionFlags, type FilterFlags } from '../options.js';
 import { runCommand, type OutputFlags } from '../run-command.js';
-import { addHashFlag, addSyncPointFlags, syncPointOptions, type SyncPointFlags } from '../sync-flags.js';
-import type { RowHash } from '../../engine/types.js';
+import { addHashFlag, addSyncPointFlags, syncPointOptions, type ChunkFlags, type SyncPointFlags } from '../sync-flags.js';
 
-export interface SyncFlags extends ConnectionFlags, SyncPointFlags {
-  databases?: string[];
-  tables?: string[];
-  ignoreDatabases?: string[];
-  ignoreTables?: string[];
-  chunkTime: number;
-  hash: RowHash;
-  nokeyMaxRows: number;
-}
+export interface SyncFlags extends ConnectionFlags, FilterFlags, ChunkFlags, SyncPointFlags {}
 
 export interface DiffFlags extends SyncFlags, OutputFlags {
   fromCheck?: string;

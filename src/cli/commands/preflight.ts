@@ -5,10 +5,10 @@ import { parseAddressEntries } from '../../pipeline/topology/address-map.js';
 import { usageError } from '../../errors.js';
 import { preflightDefaults } from '../../preflight/run-preflight.js';
 import { renderPreflight } from '../render/preflight-table.js';
-import { addFilterFlags, addOutputFlags, addTlsFlags, connectionSpecs, specFromFlag, positiveNumber, repeat, tableFilter, type ConnectionFlags } from '../options.js';
+import { addFilterFlags, addOutputFlags, addTlsFlags, connectionSpecs, specFromFlag, positiveNumber, repeat, tableFilter, type ConnectionFlags, type FilterFlags } from '../options.js';
 import { runCommand, type OutputFlags } from '../run-command.js';
 
-interface PreflightFlags extends ConnectionFlags, OutputFlags {
+interface PreflightFlags extends ConnectionFlags, FilterFlags, OutputFlags {
   candidate?: string;
   discover: boolean;
   address: string[];
@@ -16,10 +16,6 @@ interface PreflightFlags extends ConnectionFlags, OutputFlags {
   maxLag: number;
   quick: boolean;
   dataCheck: boolean;
-  databases?: string[];
-  tables?: string[];
-  ignoreDatabases?: string[];
-  ignoreTables?: string[];
 }
 
 function seconds(name: string) {
