@@ -408,8 +408,6 @@ class TableCheck {
     if (!t.transactional) this.notes.push(`${t.engine ?? 'non-transactional'} table: not snapshot-isolated, concurrent writes can make it differ`);
     let lower: KeyValues | null = null;
     let seq = 0;
-    const none = new RangeSource({ keyed: false, lower: null, seq: 0, size: () => 0, boundary: async () => null, table: t.qualified });
-    none.stop();
     if (this.ctx.mode === 'check' && !this.key) {
       if (t.rowEstimate > o.noKeyMaxRows) {
         for (const e of this.entries) {
@@ -419,7 +417,7 @@ class TableCheck {
         }
         o.checkpoint?.tableDone(t.qualified, null, this.entries);
         this.closed = true;
-        this.source = none;
+        this.source = RangeSource.none(t.qualified);
         return null;
       }
       this.notes.push('no primary key or unique NOT NULL index: checked as one chunk');
@@ -430,7 +428,7 @@ class TableCheck {
       applyResume(this.ctx, this.planned, this.entries, resumed);
       if (resumed.done) {
         this.closed = true;
-        this.source = none;
+        this.source = RangeSource.none(t.qualified);
         return null;
       }
     }

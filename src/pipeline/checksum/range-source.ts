@@ -38,6 +38,13 @@ export class RangeSource {
     this.seq = o.seq;
   }
 
+  /** A source with nothing to hand out (a table skipped, or finished by an earlier run). */
+  static none(table: string): RangeSource {
+    const s = new RangeSource({ keyed: false, lower: null, seq: 0, size: () => 0, boundary: async () => null, table });
+    s.stop();
+    return s;
+  }
+
   /** True once the last range is known (it may still be waiting to be handed out) or the source stopped. */
   get done(): boolean {
     return this.stopped || this.exhausted;

@@ -33,16 +33,10 @@ export interface SyncOptions {
 }
 
 /** The run options a sync manager follows, as check, counts and diff name them. */
-export interface SyncSettings {
+export interface SyncSettings
+  extends Pick<SyncOptions, 'maxSnapshotAgeMs' | 'lockWaitMs' | 'maxLockMs' | 'syncTimeoutMs' | 'maxLagSeconds' | 'lagWaitMs' | 'signal'> {
   readonly concurrency: number;
   readonly syncMethod?: SyncMethod;
-  readonly maxSnapshotAgeMs: number;
-  readonly lockWaitMs: number;
-  readonly maxLockMs: number;
-  readonly syncTimeoutMs: number;
-  readonly maxLagSeconds: number;
-  readonly lagWaitMs: number;
-  readonly signal?: AbortSignal;
 }
 
 export function syncOptionsFor(o: SyncSettings, tables: readonly TableInfo[], log: Logger): SyncOptions {

@@ -59,6 +59,11 @@ describe('RangeSource', () => {
     expect(src.done).toBe(true);
     expect(await src.next()).toBeNull();
   });
+  it('none() hands out nothing and is done from the start', async () => {
+    const src = RangeSource.none('db.t');
+    expect(src.done).toBe(true);
+    expect(await src.next()).toBeNull();
+  });
   it('refuses a boundary that does not advance', async () => {
     const src = new RangeSource({ keyed: true, lower: [5], seq: 0, size: () => 10, boundary: async () => [5], table: 'db.t' });
     await expect(src.next()).rejects.toThrow(/did not advance/);
