@@ -12,6 +12,7 @@ import type {
   DiscoveredReplica,
   Family,
   Flavor,
+  KeyExtent,
   KeyValues,
   ReplicaStatus,
   Row,
@@ -59,6 +60,13 @@ export interface SqlDialect {
    */
   nextBoundary(t: TableInfo, key: readonly ColumnInfo[], after: KeyValues | null, offset: number): Sql;
   parseBoundary(row: Row, key: readonly ColumnInfo[]): KeyValues;
+  /**
+   * MIN and MAX of a key that is one integer column (null for any other key): chunk ranges of
+   * such a key can be cut by arithmetic instead of boundary queries. Read with parseExtent.
+   */
+  keyExtent(t: TableInfo, key: readonly ColumnInfo[]): Sql | null;
+  /** Null for an empty table. */
+  parseExtent(row: Row): KeyExtent | null;
   /** Exact row count of the whole table. Result read with parseCount. */
   rowCount(t: TableInfo): Sql;
   parseCount(row: Row): number;

@@ -75,6 +75,28 @@ export interface ChunkRange {
   readonly upper: KeyValues | null;
 }
 
+/** Smallest and largest value of a one-column integer key. */
+export interface KeyExtent {
+  readonly lo: bigint;
+  readonly hi: bigint;
+}
+
+/** Decimal text of an integer the driver returned as number, bigint or string (null: not one). */
+export function asBigInt(v: unknown): bigint | null {
+  if (typeof v === 'bigint') return v;
+  if (typeof v === 'number') return Number.isSafeInteger(v) ? BigInt(v) : null;
+  if (typeof v === 'string' && /^-?\d+$/.test(v)) return BigInt(v);
+  return null;
+}
+
+export function parseKeyExtent(row: Row): KeyExtent | null {
+  if (row['lo'] === null || row['lo'] === undefined || row['hi'] === null || row['hi'] === undefined) return null;
+  const lo = asBigInt(row['lo']);
+  const hi = asBigInt(row['hi']);
+  if (lo === null || hi === null || hi < lo) throw new Error(`unexpected key extent ${String(row['lo'])}..${String(row['hi'])}`);
+  return { lo, hi };
+}
+
 /**
  * The per-row hash a chunk checksum is built from.
  * - 'fast': the cheapest hash the server offers that still reads every column of every row

@@ -19,7 +19,7 @@ import type { ChunkDone, ChunkReplicaOutcome, CheckpointHooks, TableResume } fro
 import { RangeSource, type NextRange } from './checksum/range-source.js';
 import { SessionPool } from './checksum/session-pool.js';
 import { checksumProbe, countProbe, runOnLane, sameChecksum, type ChunkTarget, type ServerChunk } from './checksum/run-chunk.js';
-import { ChunkSizer } from './plan/chunk-sizer.js';
+import { ChunkSizer, firstChunkRows } from './plan/chunk-sizer.js';
 import { loadSchemas } from './plan/load-schemas.js';
 import { planTables, type PlannedTable } from './plan/plan-tables.js';
 import type { TableFilter } from './plan/table-filter.js';
@@ -341,7 +341,7 @@ class TableCheck {
     this.entries = planned.replicas.map((r) => ctx.entry(this.t.qualified, r));
     this.key = ctx.mode === 'check' ? planned.key : null;
     this.keyNames = this.key ? this.key.columns.map((c) => c.name) : null;
-    this.sizer = new ChunkSizer({ targetSeconds: ctx.o.chunkTime, initialRows: Math.min(Math.max(this.t.rowEstimate, 1000), 10_000) });
+    this.sizer = new ChunkSizer({ targetSeconds: ctx.o.chunkTime, initialRows: firstChunkRows(this.t, ctx.o.chunkTime) });
   }
 
   /** No more ranges to hand out (more workers would find nothing to do). */
@@ -452,6 +452,13 @@ class TableCheck {
           }
         }
       },
+      extent: async () => {
+        const q = key ? this.ctx.primary.sql.keyExtent(t, key.columns) : null;
+        if (!q) return null;
+        const rows = await this.boundaries.use((s) => s.query(q));
+        return rows[0] ? this.ctx.primary.sql.parseExtent(rows[0]) : null;
+      },
+      rowEstimate: t.rowEstimate,
       table: t.qualified,
     });
     return this.source;
@@ -528,6 +535,7 @@ class TableCheck {
     if (suspect) ctx.suspects.push(suspect);
     this.record({ table: t.qualified, key: this.keyNames, seq, range, primaryRows: p.rows, ms: Math.round(slowest), replicas: outcomes });
     this.sizer.observe(p.rows, slowest / 1000);
+    this.source?.observe(range, p.rows);
     return true;
   }
 

@@ -3,7 +3,9 @@
  * is most likely to miss, on real servers: two rows swapping equal-length values (a plain XOR of
  * CRC32s, pt-table-checksum's, cancels that exactly), a separator moving between two fields,
  * NULL moving between two columns, NULL vs '' vs 'NULL', one byte in the middle of a 100 kB
- * text, a table mixing character sets. Each drift sits in a table of its own, written on the
+ * text, a table mixing character sets; on MariaDB also a separator moving between a raw TEXT and
+ * a VARCHAR, NULL against '' in the string that has no length slot, a byte in one of 16 TEXT
+ * columns (hashed one by one). Each drift sits in a table of its own, written on the
  * replica only; a table holding all the same values without drift must stay ok (no false alarm).
  */
 import { describe, expect, it } from 'vitest';
@@ -31,7 +33,13 @@ const MARIA: Case = {
     'CREATE TABLE rh.nullish (id INT PRIMARY KEY, s VARCHAR(20) NULL)',
     'CREATE TABLE rh.longtext (id INT PRIMARY KEY, body MEDIUMTEXT NOT NULL)',
     'CREATE TABLE rh.charsets (id INT PRIMARY KEY, l VARCHAR(20) CHARACTER SET latin1 NOT NULL, u VARCHAR(20) CHARACTER SET utf8mb4 NOT NULL)',
-    'CREATE TABLE rh.clean (id INT PRIMARY KEY, code CHAR(3) NOT NULL, a VARCHAR(20) NULL, b VARCHAR(20) NULL, body MEDIUMTEXT NULL, l VARCHAR(20) CHARACTER SET latin1 NULL, f FLOAT NULL)',
+    // A TEXT column goes in raw beside a VARCHAR: a separator moving from one to the other.
+    'CREATE TABLE rh.textsep (id INT PRIMARY KEY, t TEXT NOT NULL, v VARCHAR(20) NOT NULL)',
+    // The nullable anchor string (no length slot): NULL against '' next to a NULL number ('N').
+    'CREATE TABLE rh.anchor (id INT PRIMARY KEY, a VARCHAR(20) NULL, b INT NULL)',
+    // Past 15 TEXT columns each goes in as its CRC32.
+    'CREATE TABLE rh.manytext (id INT PRIMARY KEY, t0 TEXT NULL, t1 TEXT NULL, t2 TEXT NULL, t3 TEXT NULL, t4 TEXT NULL, t5 TEXT NULL, t6 TEXT NULL, t7 TEXT NULL, t8 TEXT NULL, t9 TEXT NULL, t10 TEXT NULL, t11 TEXT NULL, t12 TEXT NULL, t13 TEXT NULL, t14 TEXT NULL, t15 TEXT NULL)',
+    'CREATE TABLE rh.clean (id INT PRIMARY KEY, code CHAR(3) NOT NULL, a VARCHAR(20) NULL, b VARCHAR(20) NULL, body MEDIUMTEXT NULL, l VARCHAR(20) CHARACTER SET latin1 NULL, f FLOAT NULL, t TEXT NULL, n INT NULL)',
   ],
   fill: [
     `INSERT INTO rh.swap SELECT seq, CONCAT(CHAR(65 + seq % 26), CHAR(65 + seq % 7), CHAR(65 + seq % 11)), seq % 5 FROM rh.seq_1_to_${ROWS}`,
@@ -40,7 +48,10 @@ const MARIA: Case = {
     `INSERT INTO rh.nullish SELECT seq, ELT(1 + seq % 4, NULL, '', 'NULL', '0') FROM rh.seq_1_to_${ROWS}`,
     `INSERT INTO rh.longtext SELECT seq, REPEAT(CONCAT('line ', seq, ' of a long text\\n'), 4000) FROM rh.seq_1_to_20`,
     `INSERT INTO rh.charsets SELECT seq, CONCAT('caf', CHAR(233 USING latin1)), CONCAT('caf', _utf8mb4 0xC3A9) FROM rh.seq_1_to_${ROWS}`,
-    `INSERT INTO rh.clean SELECT seq, 'ABC', IF(seq % 2, NULL, 'p,q'), IF(seq % 3, 'r', NULL), REPEAT('z', seq * 10), CONCAT('caf', CHAR(233 USING latin1)), seq / 7 FROM rh.seq_1_to_${ROWS}`,
+    `INSERT INTO rh.textsep SELECT seq, IF(seq = 10, 'p,q', CONCAT('t', seq)), IF(seq = 10, 'r', CONCAT('v', seq)) FROM rh.seq_1_to_${ROWS}`,
+    `INSERT INTO rh.anchor SELECT seq, ELT(1 + seq % 3, NULL, '', 'N'), IF(seq % 2, NULL, seq) FROM rh.seq_1_to_${ROWS}`,
+    `INSERT INTO rh.manytext SELECT seq, REPEAT(CONCAT(seq, ','), 1), REPEAT(CONCAT(seq, ','), 2), REPEAT(CONCAT(seq, ','), 3), REPEAT(CONCAT(seq, ','), 4), REPEAT(CONCAT(seq, ','), 5), REPEAT(CONCAT(seq, ','), 6), REPEAT(CONCAT(seq, ','), 7), REPEAT(CONCAT(seq, ','), 8), REPEAT(CONCAT(seq, ','), 9), REPEAT(CONCAT(seq, ','), 10), REPEAT(CONCAT(seq, ','), 11), REPEAT(CONCAT(seq, ','), 12), REPEAT(CONCAT(seq, ','), 13), REPEAT(CONCAT(seq, ','), 14), REPEAT(CONCAT(seq, ','), 15), REPEAT(CONCAT(seq, ','), 16) FROM rh.seq_1_to_${ROWS}`,
+    `INSERT INTO rh.clean SELECT seq, 'ABC', IF(seq % 2, NULL, 'p,q'), IF(seq % 3, 'r', NULL), REPEAT('z', seq * 10), CONCAT('caf', CHAR(233 USING latin1)), seq / 7, ELT(1 + seq % 3, NULL, '', 'a,N'), IF(seq % 5, NULL, seq) FROM rh.seq_1_to_${ROWS}`,
   ],
   drift: {
     // Rows 40 and 41 trade their codes: same lengths, same multiset of values.
@@ -50,6 +61,10 @@ const MARIA: Case = {
     nullish: ["UPDATE rh.nullish SET s = 'NULL' WHERE id = 4"],
     longtext: ["UPDATE rh.longtext SET body = CONCAT(LEFT(body, 50000), 'X', SUBSTRING(body, 50002)) WHERE id = 7"],
     charsets: ['UPDATE rh.charsets SET l = CONCAT(\'caf\', CHAR(232 USING latin1)) WHERE id = 99'],
+    textsep: ["UPDATE rh.textsep SET t = 'p', v = 'q,r' WHERE id = 10"],
+    // Row 31: a = '' and b NULL ("31,,N"); with a NULL too it would read "31,N".
+    anchor: ['UPDATE rh.anchor SET a = NULL WHERE id = 31'],
+    manytext: ["UPDATE rh.manytext SET t7 = CONCAT(LEFT(t7, 1), 'X', SUBSTRING(t7, 3)) WHERE id = 50"],
   },
   clean: ['clean'],
 };

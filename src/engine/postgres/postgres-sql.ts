@@ -26,6 +26,7 @@
 import type { SqlDialect } from '../engine.js';
 import type { ChunkChecksum, ChunkRange, ColumnInfo, KeyValues, Row, RowHash, Sql, SqlValue, TableInfo } from '../types.js';
 import { postgresRowSql } from './postgres-row-sql.js';
+import { parseKeyExtent } from '../types.js';
 
 export function quoteIdent(name: string): string {
   if (name.includes('\u0000')) throw new Error(`identifier contains a NUL character: ${JSON.stringify(name)}`);
@@ -109,6 +110,13 @@ export function parseBoundary(row: Row, key: readonly ColumnInfo[]): KeyValues {
   });
 }
 
+const INTEGER_TYPES = new Set(['int2', 'int4', 'int8']);
+
+export function keyExtent(t: TableInfo, key: readonly ColumnInfo[]): Sql | null {
+  if (key.length !== 1 || !INTEGER_TYPES.has(key[0]!.dataType)) return null;
+  return { sql: `SELECT min(${col(key[0]!)})::text AS lo, max(${col(key[0]!)})::text AS hi FROM ${from(t)}`, params: [] };
+}
+
 export function rowCount(t: TableInfo): Sql {
   return { sql: `SELECT count(*) AS n FROM ${from(t)}`, params: [] };
 }
@@ -142,6 +150,8 @@ export const postgresDialect: SqlDialect = Object.freeze({
   parseChecksum,
   nextBoundary,
   parseBoundary,
+  keyExtent,
+  parseExtent: parseKeyExtent,
   rowCount,
   parseCount,
   // A getter: the row module imports this one, so its value may not exist yet at load time.

@@ -48,6 +48,18 @@ export class ChunkSizer {
   }
 }
 
+/**
+ * The first chunk, before any rate is known: about FIRST_CHUNK_BYTES of the table's average row
+ * (a few ms to hash) at the default 0.5 s target, less for a smaller target; 10,000 rows when
+ * the statistics say nothing; never under 100 rows nor over 50,000.
+ */
+export function firstChunkRows(t: { readonly rowEstimate: number; readonly dataBytes: number }, targetSeconds = 0.5): number {
+  const rowBytes = t.rowEstimate > 0 && t.dataBytes > 0 ? t.dataBytes / t.rowEstimate : 0;
+  const rows = (rowBytes > 0 ? FIRST_CHUNK_BYTES / rowBytes : 10_000) * Math.min(1, targetSeconds / 0.5);
+  return Math.round(Math.min(Math.max(rows, 100), 50_000));
+}
+const FIRST_CHUNK_BYTES = 4 * 2 ** 20;
+
 function clamp(n: number, lo: number, hi: number): number {
   return Math.max(lo, Math.min(hi, Math.floor(n)));
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ColumnInfo, IndexInfo, TableInfo } from '../../../src/engine/types.js';
-import { ChunkSizer } from '../../../src/pipeline/plan/chunk-sizer.js';
+import { ChunkSizer, firstChunkRows } from '../../../src/pipeline/plan/chunk-sizer.js';
 import { chooseKey } from '../../../src/pipeline/plan/choose-key.js';
 import { compareTableSchema } from '../../../src/pipeline/plan/compare-schema.js';
 import { planTables } from '../../../src/pipeline/plan/plan-tables.js';
@@ -62,6 +62,23 @@ describe('compareTableSchema', () => {
     const plan = planTables([p], new Map([['r1:1', [p, table('s', 'ghost', [col('id')])]]]), {}, 'p');
     expect(plan.tables[0]!.replicas).toEqual(['r1:1']);
     expect(plan.schemaDrift).toEqual([expect.objectContaining({ table: 's.ghost', reason: 'table exists only on the replica' })]);
+  });
+});
+
+describe('firstChunkRows', () => {
+  it('about 4 MB of the average row at the default target, 100 to 50,000 rows', () => {
+    expect(firstChunkRows({ rowEstimate: 1_000_000, dataBytes: 60 * 1_000_000 })).toBe(50_000);
+    expect(firstChunkRows({ rowEstimate: 300_000, dataBytes: 1000 * 300_000 })).toBe(Math.round((4 * 2 ** 20) / 1000));
+    expect(firstChunkRows({ rowEstimate: 1000, dataBytes: 1000 * 100_000 })).toBe(100);
+  });
+  it('less for a smaller time target, never more for a bigger one', () => {
+    expect(firstChunkRows({ rowEstimate: 300_000, dataBytes: 1000 * 300_000 }, 0.05)).toBe(Math.round((4 * 2 ** 20) / 1000 / 10));
+    expect(firstChunkRows({ rowEstimate: 1_000_000, dataBytes: 60 * 1_000_000 }, 0.0001)).toBe(100);
+    expect(firstChunkRows({ rowEstimate: 300_000, dataBytes: 1000 * 300_000 }, 5)).toBe(firstChunkRows({ rowEstimate: 300_000, dataBytes: 1000 * 300_000 }));
+  });
+  it('10,000 rows when the statistics say nothing', () => {
+    expect(firstChunkRows({ rowEstimate: 0, dataBytes: 0 })).toBe(10_000);
+    expect(firstChunkRows({ rowEstimate: 500, dataBytes: 0 })).toBe(10_000);
   });
 });
 

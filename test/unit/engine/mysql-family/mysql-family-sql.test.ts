@@ -14,6 +14,8 @@ import {
   quoteIdent,
   rowCount,
   fastRowString,
+  keyExtent,
+  RAW_LOB_MAX,
   rowString,
 } from '../../../../src/engine/mysql-family/mysql-family-sql.js';
 import { col, table } from './fixtures.js';
@@ -37,10 +39,16 @@ describe('chunk predicates', () => {
   const a = col('a', 'int(11)');
   const b = text('b');
   const c = col('c', 'bigint(20) unsigned');
-  it('single column: lower < key <= upper with bound parameters', () => {
-    expect(chunkPredicate([a], { lower: [5], upper: [10] })).toEqual({
-      sql: '`a` > CAST(? AS SIGNED) AND `a` <= CAST(? AS SIGNED)',
-      params: [5, 10],
+  it('single integer column: lower < key <= upper as one BETWEEN lower + 1 AND upper, exact past 2^53', () => {
+    expect(chunkPredicate([a], { lower: [5], upper: [10] })).toEqual({ sql: '`a` BETWEEN CAST(? AS SIGNED) AND CAST(? AS SIGNED)', params: ['6', 10] });
+    expect(chunkPredicate([a], { lower: ['-9223372036854775808'], upper: ['-1'] }).params).toEqual(['-9223372036854775807', '-1']);
+    expect(chunkPredicate([a], { lower: ['18446744073709551614'], upper: ['18446744073709551615'] }).params).toEqual(['18446744073709551615', '18446744073709551615']);
+  });
+  it('single non-integer column: lower < key <= upper with bound parameters', () => {
+    const d = col('d', 'decimal(10,2)');
+    expect(chunkPredicate([d], { lower: ['5.5'], upper: ['10'] })).toEqual({
+      sql: '`d` > CAST(? AS DECIMAL(10,2)) AND `d` <= CAST(? AS DECIMAL(10,2))',
+      params: ['5.5', '10'],
     });
   });
   it('open bounds', () => {
@@ -154,18 +162,18 @@ describe('chunkChecksum', () => {
         'COALESCE(SUM((CRC32(SUBSTRING(h, 1, 4)) << 32) | CRC32(SUBSTRING(h, 5, 4))), 0) AS sum_hi, ' +
         'COALESCE(SUM((CRC32(SUBSTRING(h, 9, 4)) << 32) | CRC32(SUBSTRING(h, 13, 4))), 0) AS sum_lo ' +
         "FROM (SELECT UNHEX(SHA1(CONCAT(IFNULL(`id`,'N'),',', IFNULL(CONCAT(LENGTH(CAST(`name` AS BINARY)),':',CAST(`name` AS BINARY)),'N')))) AS h " +
-        'FROM `shop`.`orders` FORCE INDEX (`PRIMARY`) WHERE `id` > CAST(? AS UNSIGNED) AND `id` <= CAST(? AS UNSIGNED) ' +
+        'FROM `shop`.`orders` FORCE INDEX (`PRIMARY`) WHERE `id` BETWEEN CAST(? AS UNSIGNED) AND CAST(? AS UNSIGNED) ' +
         'LIMIT 18446744073709551615) AS syncpoint_rows',
     );
-    expect(q.params).toEqual(['10', '20']);
+    expect(q.params).toEqual(['11', '20']);
   });
   it('fast: count and a XOR of mixed CRC32s, in one pass with nothing materialized', () => {
     const q = chunkChecksum(t, t.columns, [id], { lower: ['10'], upper: ['20'] }, 'fast');
     expect(q.sql).toBe(
-      "SELECT COUNT(*) AS row_count, BIT_XOR(CRC32(CONCAT_WS(',', `id`, `name`, LENGTH(`name`))) * 2654435761) AS row_xor " +
-        'FROM `shop`.`orders` FORCE INDEX (`PRIMARY`) WHERE `id` > CAST(? AS UNSIGNED) AND `id` <= CAST(? AS UNSIGNED)',
+      "SELECT COUNT(*) AS row_count, BIT_XOR(CRC32(CONCAT_WS(',', `id`, `name`)) * 2654435761) AS row_xor " +
+        'FROM `shop`.`orders` FORCE INDEX (`PRIMARY`) WHERE `id` BETWEEN CAST(? AS UNSIGNED) AND CAST(? AS UNSIGNED)',
     );
-    expect(q.params).toEqual(['10', '20']);
+    expect(q.params).toEqual(['11', '20']);
   });
   it('without a key, even when fast is asked: sums, never XORs (duplicate rows must not cancel out)', () => {
     for (const hash of ['fast', 'strong'] as const) {
@@ -191,22 +199,63 @@ describe('chunkChecksum', () => {
 });
 
 describe('fastRowString', () => {
-  it('null flags first, then every field, then the byte length of every string field', () => {
-    const s = fastRowString([col('id', 'int(11)'), col('b', 'bigint(20)', { nullable: true }), text('c'), col('e', 'decimal(12,2)', { nullable: true })]);
-    expect(s).toBe("CONCAT_WS(',', CONCAT(ISNULL(`b`), ISNULL(`e`)), `id`, `b`, `c`, `e`, LENGTH(`c`))");
+  it('every field; NULL as N for numbers and times; a length slot for every string but the anchor', () => {
+    const s = fastRowString([col('id', 'int(11)'), col('b', 'bigint(20)', { nullable: true }), text('c'), col('e', 'decimal(12,2)', { nullable: true }), text('n', 'varchar(9)')]);
+    expect(s).toBe("CONCAT_WS(',', `id`, IFNULL(`b`,'N'), `c`, IFNULL(`e`,'N'), `n`, LENGTH(`n`))");
   });
-  it('TEXT, BLOB and JSON enter as their CRC32 (a row stays far below max_allowed_packet), with their length', () => {
-    const s = fastRowString([col('id', 'int(11)'), col('body', 'text', { charset: 'utf8mb4' }), col('bin', 'blob', { nullable: true })]);
-    expect(s).toBe("CONCAT_WS(',', ISNULL(`bin`), `id`, CRC32(`body`), CRC32(`bin`), LENGTH(`body`), LENGTH(`bin`))");
+  it('the anchor is a NOT NULL string when there is one; a nullable string slot says N for NULL', () => {
+    const s = fastRowString([col('id', 'int(11)'), text('a', 'varchar(9)'), { ...text('b'), nullable: true }]);
+    expect(s).toBe("CONCAT_WS(',', `id`, `a`, `b`, IFNULL(LENGTH(`b`),'N'))");
+    const nullableOnly = fastRowString([col('id', 'int(11)'), { ...text('a'), nullable: true }, { ...text('b'), nullable: true }]);
+    expect(nullableOnly).toBe("CONCAT_WS(',', `id`, `a`, `b`, IFNULL(LENGTH(`b`),'N'))");
+  });
+  it('a lone nullable string keeps its slot (NULL and empty would both be an empty string)', () => {
+    expect(fastRowString([{ ...text('a'), nullable: true }])).toBe("CONCAT_WS(',', `a`, IFNULL(LENGTH(`a`),'N'))");
+    expect(fastRowString([text('a')])).toBe("CONCAT_WS(',', `a`)");
+  });
+  it('TEXT and BLOB go in raw as strings; MEDIUM/LONG values and JSON as their CRC32 (a row stays far below max_allowed_packet)', () => {
+    const s = fastRowString([
+      col('id', 'int(11)'),
+      col('body', 'text', { charset: 'utf8mb4' }),
+      col('bin', 'blob', { nullable: true }),
+      col('big', 'longtext', { charset: 'utf8mb4', nullable: true }),
+      col('doc', 'mediumblob'),
+    ]);
+    expect(s).toBe("CONCAT_WS(',', `id`, `body`, `bin`, IFNULL(CRC32(`big`),'N'), CRC32(`doc`), IFNULL(LENGTH(`bin`),'N'))");
+  });
+  it(`past ${RAW_LOB_MAX} TEXT/BLOB columns every one goes in as its CRC32`, () => {
+    const many = Array.from({ length: RAW_LOB_MAX + 1 }, (_, i) => col(`t${i}`, 'text', { charset: 'utf8mb4' }));
+    const s = fastRowString([col('id', 'int(11)'), ...many]);
+    expect(s).not.toContain('LENGTH');
+    expect(s.match(/CRC32\(`t\d+`\)/g)).toHaveLength(RAW_LOB_MAX + 1);
   });
   it('text goes in as bytes when the table mixes character sets (no conversion may merge two values)', () => {
     const one = fastRowString([text('a'), text('b')]);
     expect(one).not.toContain('CAST');
     const mixed = fastRowString([text('a'), col('b', 'varchar(9)', { charset: 'latin1', collation: 'latin1_swedish_ci' })]);
-    expect(mixed).toBe("CONCAT_WS(',', CAST(`a` AS BINARY), CAST(`b` AS BINARY), LENGTH(`a`), LENGTH(`b`))");
+    expect(mixed).toBe("CONCAT_WS(',', CAST(`a` AS BINARY), CAST(`b` AS BINARY), LENGTH(`b`))");
+    const withText = fastRowString([text('a'), col('b', 'text', { charset: 'latin1' })]);
+    expect(withText).toBe("CONCAT_WS(',', CAST(`a` AS BINARY), CAST(`b` AS BINARY), LENGTH(`b`))");
   });
   it('FLOAT widened to DOUBLE, BIT as a number', () => {
-    expect(fastRowString([col('f', 'float'), col('x', 'bit(3)')])).toBe("CONCAT_WS(',', `f` + 0e0, `x` + 0)");
+    expect(fastRowString([col('f', 'float'), col('x', 'bit(3)', { nullable: true })])).toBe("CONCAT_WS(',', `f` + 0e0, IFNULL(`x` + 0,'N'))");
+  });
+});
+
+describe('keyExtent', () => {
+  const t = table('orders', [col('id', 'bigint(20) unsigned'), text('name')], []);
+  it('MIN and MAX of a one-column integer key', () => {
+    expect(keyExtent(t, [col('id', 'bigint(20) unsigned')])).toEqual({ sql: 'SELECT MIN(`id`) AS lo, MAX(`id`) AS hi FROM `shop`.`orders`', params: [] });
+  });
+  it('none for a text key or a composite key', () => {
+    expect(keyExtent(t, [text('name')])).toBeNull();
+    expect(keyExtent(t, [col('id', 'int(11)'), col('x', 'int(11)')])).toBeNull();
+  });
+  it('reads the extent exactly, null for an empty table', () => {
+    expect(mysqlFamilySql.parseExtent({ lo: '-5', hi: '18446744073709551615' })).toEqual({ lo: -5n, hi: 18446744073709551615n });
+    expect(mysqlFamilySql.parseExtent({ lo: 3, hi: 9 })).toEqual({ lo: 3n, hi: 9n });
+    expect(mysqlFamilySql.parseExtent({ lo: null, hi: null })).toBeNull();
+    expect(() => mysqlFamilySql.parseExtent({ lo: '9', hi: '3' })).toThrow(/key extent/);
   });
 });
 
@@ -263,7 +312,7 @@ describe('rowCount and the dialect object', () => {
   });
   it('exposes every builder', () => {
     expect(Object.keys(mysqlFamilySql).sort()).toEqual(
-      ['chunkChecksum', 'nextBoundary', 'parseBoundary', 'parseChecksum', 'parseCount', 'qualifiedName', 'quoteIdent', 'rowCount', 'rows'].sort(),
+      ['chunkChecksum', 'keyExtent', 'nextBoundary', 'parseBoundary', 'parseChecksum', 'parseCount', 'parseExtent', 'qualifiedName', 'quoteIdent', 'rowCount', 'rows'].sort(),
     );
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   chunkChecksum,
+  keyExtent,
   markInheritanceParent,
   nextBoundary,
   parseBoundary,
@@ -168,5 +169,21 @@ describe('dialect object', () => {
   it('exposes the same builders as the module', () => {
     expect(postgresDialect.quoteIdent('x')).toBe('"x"');
     expect(postgresDialect.rowCount(table()).sql).toBe(rowCount(table()).sql);
+  });
+});
+
+describe('keyExtent', () => {
+  const int8 = { ...column('id', 'bigint'), dataType: 'int8' };
+  it('min and max of a one-column integer key, as exact text', () => {
+    expect(keyExtent(table(), [int8])).toEqual({ sql: 'SELECT min(t."id")::text AS lo, max(t."id")::text AS hi FROM "app"."orders" AS t', params: [] });
+    expect(keyExtent(table(), [{ ...column('n', 'integer'), dataType: 'int4' }])).not.toBeNull();
+  });
+  it('none for another type or a composite key', () => {
+    expect(keyExtent(table(), [{ ...column('n', 'numeric'), dataType: 'numeric' }])).toBeNull();
+    expect(keyExtent(table(), [int8, { ...column('x', 'integer'), dataType: 'int4' }])).toBeNull();
+  });
+  it('reads the extent back, null for an empty table', () => {
+    expect(postgresDialect.parseExtent({ lo: '-9223372036854775808', hi: '9223372036854775807' })).toEqual({ lo: -(2n ** 63n), hi: 2n ** 63n - 1n });
+    expect(postgresDialect.parseExtent({ lo: null, hi: null })).toBeNull();
   });
 });
