@@ -14,9 +14,10 @@ import { mysqlFamilyIntrospector } from './mysql-family-introspector.js';
 import { MysqlFamilyReplication } from './mysql-family-replication.js';
 import { mysqlFamilySql } from './mysql-family-sql.js';
 
-async function learnServer(connector: Connector, server: ServerRef): Promise<ServerFacts> {
+/** The version (and GTID mode) from a first session, which is kept: it becomes the engine's first session. */
+async function learnServer(connector: Connector, server: ServerRef, onClose: (s: MysqlFamilySession) => void): Promise<{ facts: ServerFacts; first: MysqlFamilySession }> {
   const conn = await connector.open();
-  const s = new MysqlFamilySession(conn, server, conn.threadId, errorContext(connector.config.spec));
+  const s = new MysqlFamilySession(conn, server, conn.threadId, errorContext(connector.config.spec), onClose);
   try {
     const version = parseServerVersion(String((await s.query('SELECT VERSION() AS version'))[0]?.['version'] ?? ''));
     let gtidMode = false;
@@ -25,9 +26,10 @@ async function learnServer(connector: Connector, server: ServerRef): Promise<Ser
       const rows = await s.query('SELECT @@GLOBAL.gtid_mode AS gtid_mode').catch(() => []);
       gtidMode = String(rows[0]?.['gtid_mode'] ?? '').toUpperCase() === 'ON';
     }
-    return { version, gtidMode };
-  } finally {
+    return { facts: { version, gtidMode }, first: s };
+  } catch (err) {
     await s.close();
+    throw err;
   }
 }
 
@@ -38,15 +40,28 @@ export function flavorFor(facts: ServerFacts): FlavorProfile {
 export async function createMysqlFamilyEngine(spec: ConnectionSpec, opts: ConnectOptions): Promise<Engine> {
   const server: ServerRef = Object.freeze({ host: spec.host, port: spec.port, label: spec.label });
   const connector = new Connector({ spec, opts });
-  const facts = await learnServer(connector, server);
+  const open = new Set<Session>();
+  const forget = (x: MysqlFamilySession) => open.delete(x);
+  const { facts, first } = await learnServer(connector, server, forget);
   const flavor = flavorFor(facts);
   const setup = sessionSetupStatements(opts, flavor.statements.noStatementTimeout);
-  const open = new Set<Session>();
   let closing = false;
+  // The connection that learnt the version is the first session handed out (one connect less per server).
+  let spare: MysqlFamilySession | null = first;
+  open.add(first);
+  try {
+    for (const stmt of setup) await first.query(stmt);
+  } catch (err) {
+    await first.close();
+    throw err;
+  }
 
   const session = async (): Promise<MysqlFamilySession> => {
     if (closing) throw new Error(`${spec.label}: engine is closed`);
-    const s = await openSession(connector, server, setup, (x) => open.delete(x));
+    const reuse = spare;
+    spare = null;
+    if (reuse && !reuse.closed) return reuse;
+    const s = await openSession(connector, server, setup, forget);
     open.add(s);
     return s;
   };

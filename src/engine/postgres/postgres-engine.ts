@@ -56,9 +56,18 @@ export async function createPostgresEngine(spec: ConnectionSpec, opts: ConnectOp
         maxAlign: BigInt(String(row['max_align'] ?? '8')),
       },
     };
-  } finally {
+  } catch (err) {
     await first.close();
+    throw err;
   }
+  // The connection that read the facts is the first session handed out (one connect less per server).
+  let spare: PgSession | null = first;
+  const session = async (): Promise<Session> => {
+    const reuse = spare;
+    spare = null;
+    if (reuse && !reuse.closed) return reuse;
+    return open();
+  };
 
   const server: ServerRef = Object.freeze({ host: spec.host, port: spec.port, label: spec.label });
   return Object.freeze({
@@ -70,7 +79,7 @@ export async function createPostgresEngine(spec: ConnectionSpec, opts: ConnectOp
     introspector: postgresIntrospector,
     replication: createPostgresReplication(facts),
     sql: postgresDialect,
-    session: (): Promise<Session> => open(),
+    session,
     async close(): Promise<void> {
       await Promise.all([...sessions].map((s) => s.close()));
     },

@@ -15,15 +15,22 @@ export interface LoadedSchemas {
  */
 export async function loadSchemas(topo: Topology, filter: TableFilter, onReplicaError: (label: string, reason: string) => void): Promise<LoadedSchemas> {
   const scope = filter.databases?.every((d) => !/[*?]/.test(d)) ? { schemas: filter.databases } : {};
-  const primaryTables = await topo.primary.engine.introspector.loadSchema(topo.primary.control, scope);
+  // Every server at once; replicas in their given order in the map.
+  const usable = topo.replicas.filter((r) => !r.error && r.engine && r.control);
+  const [primaryTables, ...replicas] = await Promise.all([
+    topo.primary.engine.introspector.loadSchema(topo.primary.control, scope),
+    ...usable.map((r) =>
+      r.engine!.introspector.loadSchema(r.control!, scope).then(
+        (tables) => ({ ok: true as const, tables }),
+        (err: unknown) => ({ ok: false as const, reason: messageOf(err) }),
+      ),
+    ),
+  ]);
   const replicaTables = new Map<string, TableInfo[]>();
-  for (const r of topo.replicas) {
-    if (r.error || !r.engine || !r.control) continue;
-    try {
-      replicaTables.set(r.label, await r.engine.introspector.loadSchema(r.control, scope));
-    } catch (err) {
-      onReplicaError(r.label, messageOf(err));
-    }
-  }
+  usable.forEach((r, i) => {
+    const got = replicas[i]!;
+    if (got.ok) replicaTables.set(r.label, got.tables);
+    else onReplicaError(r.label, got.reason);
+  });
   return { primaryTables, replicaTables };
 }

@@ -227,24 +227,29 @@ export class SyncManager {
     await this.endSnapshots();
     // A lane session that was lost (KILL, pg_terminate_backend, a network blip) is replaced: the
     // chunk it was running is retried at this new sync point. Failing to reconnect to the primary ends the run.
-    for (let i = 0; i < this.o.lanes; i++) {
-      const s = this.primarySessions[i];
-      if (s && !s.closed) continue;
-      if (s) {
-        this.o.log.warn({ server: this.primary.label }, 'a primary session was lost: reconnecting');
-        await s.close();
+    // Sessions open on every server at once (at the first sync point that is every lane's).
+    const primaryReady = async (): Promise<void> => {
+      await Promise.all(
+        Array.from({ length: this.o.lanes }, async (_, i) => {
+          const s = this.primarySessions[i];
+          if (s && !s.closed) return;
+          if (s) {
+            this.o.log.warn({ server: this.primary.label }, 'a primary session was lost: reconnecting');
+            await s.close();
+          }
+          this.primarySessions[i] = await this.primary.engine.session();
+        }),
+      );
+      if (this.method === 'primary-lock' && (!this.lockSession || this.lockSession.closed)) {
+        if (this.lockSession) {
+          this.o.log.warn({ server: this.primary.label }, 'the primary lock session was lost: reconnecting');
+          await this.lockSession.close();
+        }
+        this.lockSession = await this.primary.engine.session();
       }
-      this.primarySessions[i] = await this.primary.engine.session();
-    }
-    if (this.method === 'primary-lock' && (!this.lockSession || this.lockSession.closed)) {
-      if (this.lockSession) {
-        this.o.log.warn({ server: this.primary.label }, 'the primary lock session was lost: reconnecting');
-        await this.lockSession.close();
-      }
-      this.lockSession = await this.primary.engine.session();
-    }
+    };
     const ready: EpochReplica[] = [];
-    await Promise.all(
+    const replicasReady = Promise.all(
       this.slots.map(async (slot) => {
         const label = slot.node.label;
         if (this.failedReplicas.has(label)) return;
@@ -255,16 +260,16 @@ export class SyncManager {
             await Promise.all(slot.sessions.map((s) => s.close()));
             slot.sessions = null;
           }
-          if (!slot.sessions) {
-            slot.sessions = [];
-            for (let i = 0; i < this.o.lanes; i++) slot.sessions.push(await slot.node.engine!.session());
-          }
+          slot.sessions ??= await openAll(this.o.lanes, () => slot.node.engine!.session());
           ready.push({ label, engine: slot.node.engine!, control: slot.node.control!, sessions: slot.sessions });
         } catch (err) {
           this.markReplicaFailed(label, messageOf(err));
         }
       }),
     );
+    await Promise.all([primaryReady(), replicasReady]);
+    // In the slots' order, whichever was ready first.
+    ready.sort((a, b) => this.slots.findIndex((s) => s.node.label === a.label) - this.slots.findIndex((s) => s.node.label === b.label));
     if (ready.length === 0) throw new SyncpointError('connection', `no replica left to compare with (${[...this.failedReplicas].map(([l, r]) => `${l}: ${r}`).join('; ')})`);
     const tables = this.o.tables.filter((t) => {
       const q = t.qualified;
@@ -366,4 +371,14 @@ export class SyncManager {
     await this.endSnapshots().catch(() => undefined);
     await Promise.all([...this.primarySessions, ...(this.lockSession ? [this.lockSession] : []), ...this.slots.flatMap((s) => s.sessions ?? [])].map((s) => s.close()));
   }
+}
+
+/** `n` sessions opened at once; when one fails the others are closed and the first error thrown. */
+async function openAll(n: number, open: () => Promise<Session>): Promise<Session[]> {
+  const got = await Promise.allSettled(Array.from({ length: n }, open));
+  const failed = got.find((g): g is PromiseRejectedResult => g.status === 'rejected');
+  const sessions = got.flatMap((g) => (g.status === 'fulfilled' ? [g.value] : []));
+  if (!failed) return sessions;
+  await Promise.all(sessions.map((s) => s.close()));
+  throw failed.reason;
 }

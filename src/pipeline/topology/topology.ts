@@ -46,11 +46,29 @@ export interface TopologyOptions {
 }
 
 export async function resolveTopology(opts: TopologyOptions): Promise<Topology> {
-  const primaryEngine = await connectEngine(opts.primary, opts.connect);
-  const engines: Engine[] = [primaryEngine];
+  const engines: Engine[] = [];
   const closeAll = async () => {
     await Promise.all(engines.map((e) => e.close().catch(() => undefined)));
   };
+  // Replicas named on the command line connect at the same time as the primary.
+  const early = opts.replicas.map((spec) =>
+    spec.label === opts.primary.label
+      ? null
+      : connectEngine(spec, opts.connect).then((e) => {
+          engines.push(e);
+          return e;
+        }),
+  );
+  for (const p of early) p?.catch(() => undefined);
+  let primaryEngine: Engine;
+  try {
+    primaryEngine = await connectEngine(opts.primary, opts.connect);
+    engines.push(primaryEngine);
+  } catch (err) {
+    await Promise.allSettled(early);
+    await closeAll();
+    throw err;
+  }
   try {
     const control = await primaryEngine.session();
     const notes: string[] = [];
@@ -68,14 +86,14 @@ export async function resolveTopology(opts: TopologyOptions): Promise<Topology> 
       replicaSpecs = dedupe(replicaSpecs);
     }
     const replicas = await Promise.all(
-      replicaSpecs.map(async (spec): Promise<ReplicaNode> => {
+      replicaSpecs.map(async (spec, i): Promise<ReplicaNode> => {
         if (spec.label === opts.primary.label) {
           return { label: spec.label, engine: null, control: null, status: null, error: 'this is the primary itself, not a replica' };
         }
         let engine: Engine | null = null;
         try {
-          engine = await connectEngine(spec, opts.connect);
-          engines.push(engine);
+          const connected: Engine = await (opts.replicas.length > 0 ? early[i]! : connectEngine(spec, opts.connect).then((e) => (engines.push(e), e)));
+          engine = connected;
           if (engine.family !== primaryEngine.family) {
             return { label: spec.label, engine: null, control: null, status: null, error: `a ${engine.flavor} server cannot replicate from a ${primaryEngine.flavor} primary` };
           }
@@ -92,6 +110,7 @@ export async function resolveTopology(opts: TopologyOptions): Promise<Topology> 
     );
     return { primary: { label: opts.primary.label, engine: primaryEngine, control }, replicas, notes, close: closeAll };
   } catch (err) {
+    await Promise.allSettled(early);
     await closeAll();
     throw err;
   }
