@@ -81,7 +81,7 @@ export interface KeyExtent {
   readonly hi: bigint;
 }
 
-/** Decimal text of an integer the driver returned as number, bigint or string (null: not one). */
+/** An integer the driver returned as a number, a bigint or decimal text, as a bigint (null: not an integer). */
 export function asBigInt(v: unknown): bigint | null {
   if (typeof v === 'bigint') return v;
   if (typeof v === 'number') return Number.isSafeInteger(v) ? BigInt(v) : null;
