@@ -6,10 +6,9 @@
  * identical tables must stay ok.
  */
 import { describe, expect, it } from 'vitest';
-import { execOnNode, waitForReplicas, type SandboxEngine } from '../../src/sandbox/index.js';
+import { execOnNode, type SandboxEngine } from '../../src/sandbox/index.js';
 import { ENGINES, withSandbox, type SandboxHandle } from '../support/topology.js';
-import { cli, splitPassword } from '../support/cli.js';
-import { createTablesEverywhere } from '../support/pg-tables.js';
+import { checkReplica, loadTables } from '../support/replica-check.js';
 
 interface Case {
   readonly ddl: string[];
@@ -70,18 +69,8 @@ interface CheckJson {
   tables: { table: string; status: string; chunks: number; driftChunks: number; reason?: string }[];
 }
 
-function check(sb: SandboxHandle, replica: string): CheckJson {
-  const p = splitPassword(sb.primary.dsn);
-  const r = splitPassword(sb.node(replica).dsn);
-  const env: Record<string, string> = sb.engine === 'postgres' ? { PGPASSWORD: p.pw } : { MYSQL_PWD: p.pw };
-  // A tiny time target: chunks of the sizer's smallest size (100 rows), so each table has dozens.
-  const out = cli(['check', '--primary', p.dsn, '--replica', r.dsn, '--databases', 'kr', '--chunk-time', '0.0001', '--format', 'json', '--no-history'], env, 180_000);
-  try {
-    return JSON.parse(out.stdout) as CheckJson;
-  } catch {
-    throw new Error(`no JSON (exit ${out.code}): ${out.stdout.slice(0, 300)} / ${out.stderr.slice(0, 1500)}`);
-  }
-}
+/** A tiny time target: chunks of the sizer's smallest size (100 rows), so each table has dozens. */
+const check = (sb: SandboxHandle, replica: string) => checkReplica<CheckJson>(sb, replica, ['--databases', 'kr', '--chunk-time', '0.0001']);
 
 function keyRangeSuite(engine: SandboxEngine): void {
   const c = engine === 'mariadb' ? MARIA : PG;
@@ -89,12 +78,7 @@ function keyRangeSuite(engine: SandboxEngine): void {
   const replica = engine === 'mariadb' ? 'replica1' : 'subscriber1';
 
   it('identical tables are consistent, in many small chunks', async () => {
-    if (engine === 'mariadb') {
-      await execOnNode(sb.info, 'primary', [...c.ddl, ...c.fill], { binlog: true });
-      await waitForReplicas(sb.info);
-    } else {
-      await createTablesEverywhere(sb.info, c.ddl, c.fill);
-    }
+    await loadTables(sb, c.ddl, c.fill);
     const r = check(sb, replica);
     expect(r.verdict, JSON.stringify(r.tables.filter((t) => t.status !== 'ok'))).toBe('consistent');
     for (const t of r.tables) expect(t.chunks, t.table).toBeGreaterThan(10);

@@ -9,10 +9,9 @@
  * replica only; a table holding all the same values without drift must stay ok (no false alarm).
  */
 import { describe, expect, it } from 'vitest';
-import { execOnNode, waitForReplicas, type SandboxEngine } from '../../src/sandbox/index.js';
+import { execOnNode, type SandboxEngine } from '../../src/sandbox/index.js';
 import { ENGINES, withSandbox, type SandboxHandle } from '../support/topology.js';
-import { cli, splitPassword } from '../support/cli.js';
-import { createTablesEverywhere } from '../support/pg-tables.js';
+import { checkReplica, loadTables } from '../support/replica-check.js';
 
 interface Case {
   readonly ddl: string[];
@@ -106,18 +105,7 @@ interface CheckJson {
   tables: { table: string; status: string; driftChunks: number; reason?: string }[];
 }
 
-function check(sb: SandboxHandle, replica: string, hash: 'fast' | 'strong'): CheckJson {
-  const p = splitPassword(sb.primary.dsn);
-  const r = splitPassword(sb.node(replica).dsn);
-  const env: Record<string, string> = sb.engine === 'postgres' ? { PGPASSWORD: p.pw } : { MYSQL_PWD: p.pw };
-  const scope = sb.engine === 'postgres' ? ['--databases', 'rh'] : ['--databases', 'rh'];
-  const out = cli(['check', '--primary', p.dsn, '--replica', r.dsn, ...scope, '--hash', hash, '--format', 'json', '--no-history'], env, 180_000);
-  try {
-    return JSON.parse(out.stdout) as CheckJson;
-  } catch {
-    throw new Error(`no JSON (exit ${out.code}): ${out.stdout.slice(0, 300)} / ${out.stderr.slice(0, 1500)}`);
-  }
-}
+const check = (sb: SandboxHandle, replica: string, hash: 'fast' | 'strong') => checkReplica<CheckJson>(sb, replica, ['--databases', 'rh', '--hash', hash]);
 
 function rowHashSuite(engine: SandboxEngine): void {
   const c = engine === 'mariadb' ? MARIA : PG;
@@ -125,12 +113,7 @@ function rowHashSuite(engine: SandboxEngine): void {
   const replica = engine === 'mariadb' ? 'replica1' : 'subscriber1';
 
   it('loads identical tables, and both hashes call them consistent', async () => {
-    if (engine === 'mariadb') {
-      await execOnNode(sb.info, 'primary', [...c.ddl, ...c.fill], { binlog: true });
-      await waitForReplicas(sb.info);
-    } else {
-      await createTablesEverywhere(sb.info, c.ddl, c.fill);
-    }
+    await loadTables(sb, c.ddl, c.fill);
     for (const hash of ['fast', 'strong'] as const) {
       const r = check(sb, replica, hash);
       expect(r.hash).toBe(hash);

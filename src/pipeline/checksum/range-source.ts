@@ -107,7 +107,7 @@ export class RangeSource {
       const from = a ? (lower ? asBigInt(lower[0]) : a.lo - 1n) : null;
       if (a && from !== null) {
         const end = from + BigInt(Math.max(1, Math.round(Math.max(1, this.o.size()) / a.density)));
-        upper = end >= a.hi ? null : [end.toString()];
+        upper = end >= a.hi ? null : [keyValue(end)];
       } else upper = await this.o.boundary(lower, Math.max(1, this.o.size()) - 1);
       if (upper && lower && sameKey(upper, lower)) {
         throw new SyncpointError('server', `chunk boundary did not advance past ${JSON.stringify(lower, bigints)}`, this.o.table);
@@ -140,6 +140,12 @@ export class RangeSource {
     }
     return this.arith;
   }
+}
+
+/** A computed integer key as drivers give small ones (a number), exact text past 2^53. */
+function keyValue(v: bigint): number | string {
+  const n = Number(v);
+  return Number.isSafeInteger(n) ? n : v.toString();
 }
 
 const bigints = (_k: string, v: unknown) => (typeof v === 'bigint' ? v.toString() : v);

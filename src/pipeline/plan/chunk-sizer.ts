@@ -49,16 +49,14 @@ export class ChunkSizer {
 }
 
 /**
- * The first chunk, before any rate is known: about FIRST_CHUNK_BYTES of the table's average row
- * (a few ms to hash) at the default 0.5 s target, less for a smaller target; 10,000 rows when
- * the statistics say nothing; never under 100 rows nor over 50,000.
+ * The first chunk, before any rate is known: 1,000 to 10,000 rows (the table's estimate between
+ * those), scaled down for a time target under the default 0.5 s, never under 100. Table sizes are
+ * not used: right after a load InnoDB can report one page for a table of any size.
  */
-export function firstChunkRows(t: { readonly rowEstimate: number; readonly dataBytes: number }, targetSeconds = 0.5): number {
-  const rowBytes = t.rowEstimate > 0 && t.dataBytes > 0 ? t.dataBytes / t.rowEstimate : 0;
-  const rows = (rowBytes > 0 ? FIRST_CHUNK_BYTES / rowBytes : 10_000) * Math.min(1, targetSeconds / 0.5);
-  return Math.round(Math.min(Math.max(rows, 100), 50_000));
+export function firstChunkRows(t: { readonly rowEstimate: number }, targetSeconds = 0.5): number {
+  const rows = Math.min(Math.max(t.rowEstimate, 1000), 10_000) * Math.min(1, targetSeconds / 0.5);
+  return Math.max(100, Math.round(rows));
 }
-const FIRST_CHUNK_BYTES = 4 * 2 ** 20;
 
 function clamp(n: number, lo: number, hi: number): number {
   return Math.max(lo, Math.min(hi, Math.floor(n)));

@@ -66,19 +66,15 @@ describe('compareTableSchema', () => {
 });
 
 describe('firstChunkRows', () => {
-  it('about 4 MB of the average row at the default target, 100 to 50,000 rows', () => {
-    expect(firstChunkRows({ rowEstimate: 1_000_000, dataBytes: 60 * 1_000_000 })).toBe(50_000);
-    expect(firstChunkRows({ rowEstimate: 300_000, dataBytes: 1000 * 300_000 })).toBe(Math.round((4 * 2 ** 20) / 1000));
-    expect(firstChunkRows({ rowEstimate: 1000, dataBytes: 1000 * 100_000 })).toBe(100);
+  it("the table's estimate, 1,000 to 10,000 rows, at the default target", () => {
+    expect(firstChunkRows({ rowEstimate: 1_000_000 })).toBe(10_000);
+    expect(firstChunkRows({ rowEstimate: 5000 })).toBe(5000);
+    expect(firstChunkRows({ rowEstimate: 0 })).toBe(1000);
   });
-  it('less for a smaller time target, never more for a bigger one', () => {
-    expect(firstChunkRows({ rowEstimate: 300_000, dataBytes: 1000 * 300_000 }, 0.05)).toBe(Math.round((4 * 2 ** 20) / 1000 / 10));
-    expect(firstChunkRows({ rowEstimate: 1_000_000, dataBytes: 60 * 1_000_000 }, 0.0001)).toBe(100);
-    expect(firstChunkRows({ rowEstimate: 300_000, dataBytes: 1000 * 300_000 }, 5)).toBe(firstChunkRows({ rowEstimate: 300_000, dataBytes: 1000 * 300_000 }));
-  });
-  it('10,000 rows when the statistics say nothing', () => {
-    expect(firstChunkRows({ rowEstimate: 0, dataBytes: 0 })).toBe(10_000);
-    expect(firstChunkRows({ rowEstimate: 500, dataBytes: 0 })).toBe(10_000);
+  it('less for a smaller time target, never under 100 rows, never more for a bigger one', () => {
+    expect(firstChunkRows({ rowEstimate: 1_000_000 }, 0.05)).toBe(1000);
+    expect(firstChunkRows({ rowEstimate: 1_000_000 }, 0.0001)).toBe(100);
+    expect(firstChunkRows({ rowEstimate: 1_000_000 }, 5)).toBe(10_000);
   });
 });
 
