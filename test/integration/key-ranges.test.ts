@@ -7,8 +7,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { execOnNode, type SandboxEngine } from '../../src/sandbox/index.js';
-import { ENGINES, withSandbox, type SandboxHandle } from '../support/topology.js';
-import { checkReplica, loadTables } from '../support/replica-check.js';
+import { ENGINES, type SandboxHandle } from '../support/topology.js';
+import { checkReplica, loadTables, replicaSandbox } from '../support/replica-check.js';
 
 interface Case {
   readonly ddl: string[];
@@ -74,8 +74,7 @@ const check = (sb: SandboxHandle, replica: string) => checkReplica<CheckJson>(sb
 
 function keyRangeSuite(engine: SandboxEngine): void {
   const c = engine === 'mariadb' ? MARIA : PG;
-  const sb = withSandbox(engine, engine === 'mariadb' ? { replicas: 1 } : { replicas: 0, logical: 1 });
-  const replica = engine === 'mariadb' ? 'replica1' : 'subscriber1';
+  const { sb, replica } = replicaSandbox(engine);
 
   it('identical tables are consistent, in many small chunks', async () => {
     await loadTables(sb, c.ddl, c.fill);

@@ -6,7 +6,14 @@
 import { execOnNode, waitForReplicas } from '../../src/sandbox/index.js';
 import { cli, splitPassword } from './cli.js';
 import { createTablesEverywhere } from './pg-tables.js';
-import type { SandboxHandle } from './topology.js';
+import { withSandbox, type SandboxHandle } from './topology.js';
+import type { SandboxEngine } from '../../src/sandbox/index.js';
+
+/** A primary and one writable replica: a MariaDB replica, or a PostgreSQL logical subscriber. */
+export function replicaSandbox(engine: SandboxEngine): { sb: SandboxHandle; replica: string } {
+  const sb = withSandbox(engine, engine === 'mariadb' ? { replicas: 1 } : { replicas: 0, logical: 1 });
+  return { sb, replica: engine === 'mariadb' ? 'replica1' : 'subscriber1' };
+}
 
 export async function loadTables(sb: SandboxHandle, ddl: readonly string[], fill: readonly string[]): Promise<void> {
   if (sb.engine === 'mariadb') {

@@ -13,16 +13,23 @@ function keys(n: number, log: string[] = []) {
   };
 }
 
+/** Every range the source hands out, in order. */
+async function drain(src: RangeSource) {
+  const got = [];
+  for (let r = await src.next(); r; r = await src.next()) got.push(r);
+  return got;
+}
+
+const TEN_TO_25 = [
+  { seq: 0, range: { lower: null, upper: [10] } },
+  { seq: 1, range: { lower: [10], upper: [20] } },
+  { seq: 2, range: { lower: [20], upper: null } },
+];
+
 describe('RangeSource', () => {
   it('hands out contiguous ranges in key order, the last one open-ended', async () => {
     const src = new RangeSource({ keyed: true, lower: null, seq: 0, size: () => 10, boundary: keys(25), table: 't' });
-    const got = [];
-    for (let r = await src.next(); r; r = await src.next()) got.push(r);
-    expect(got).toEqual([
-      { seq: 0, range: { lower: null, upper: [10] } },
-      { seq: 1, range: { lower: [10], upper: [20] } },
-      { seq: 2, range: { lower: [20], upper: null } },
-    ]);
+    expect(await drain(src)).toEqual(TEN_TO_25);
     expect(src.done).toBe(true);
     expect(await src.next()).toBeNull();
   });
@@ -86,13 +93,7 @@ describe('RangeSource: arithmetic ranges on a dense integer key', () => {
 
   it('cuts ranges of `size` keys with no boundary query, the first open below, the last open above', async () => {
     const src = new RangeSource({ keyed: true, lower: null, seq: 0, size: () => 10, boundary: noBoundary, extent: ext(1n, 25n), rowEstimate: 25, table: 't' });
-    const got = [];
-    for (let r = await src.next(); r; r = await src.next()) got.push(r);
-    expect(got).toEqual([
-      { seq: 0, range: { lower: null, upper: [10] } },
-      { seq: 1, range: { lower: [10], upper: [20] } },
-      { seq: 2, range: { lower: [20], upper: null } },
-    ]);
+    expect(await drain(src)).toEqual(TEN_TO_25);
     expect(src.done).toBe(true);
   });
   it('learns the density from the rows each range held: half-used keys give ranges twice as wide', async () => {
