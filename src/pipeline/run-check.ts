@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import type { ConnectionSpec } from '../config/dsn.js';
 import type { SyncMethod } from '../engine/capabilities.js';
 import type { ConnectOptions, Engine } from '../engine/engine.js';
-import type { ChunkRange, KeyValues, RowHash, TableInfo } from '../engine/types.js';
+import type { ChunkRange, KeyValues, Row, RowHash, Sql, TableInfo } from '../engine/types.js';
 import { endsTheRun, messageOf, SyncpointError } from '../errors.js';
 import type { ChunkDone, ChunkReplicaOutcome, CheckpointHooks, TableResume } from './checkpoint/checkpoint.js';
 import { RangeSource, type NextRange } from './checksum/range-source.js';
@@ -434,34 +434,41 @@ class TableCheck {
     }
     this.nextRecord = seq;
     const key = this.key;
+    const sql = this.ctx.primary.sql;
     this.source = new RangeSource({
       keyed: key !== null,
       lower,
       seq,
       size: () => this.sizer.next(),
       boundary: async (after, offset) => {
-        const q = this.ctx.primary.sql.nextBoundary(t, key!.columns, after, offset);
-        for (let attempt = 1; ; attempt++) {
-          try {
-            const rows = await this.boundaries.use((s) => s.query(q));
-            return rows.length ? this.ctx.primary.sql.parseBoundary(rows[0]!, key!.columns) : null;
-          } catch (err) {
-            // A lock wait (a DDL in the way) gives up after --lock-wait-timeout: let it through, then ask again.
-            if (!(err instanceof SyncpointError && err.kind === 'timeout') || attempt >= CHUNK_ATTEMPTS || o.signal?.aborted) throw err;
-            o.log.warn({ table: t.qualified }, `chunk boundary not read (${messageOf(err)}): retrying (attempt ${attempt + 1} of ${CHUNK_ATTEMPTS})`);
-          }
-        }
+        const rows = await this.readPrimary(sql.nextBoundary(t, key!.columns, after, offset), 'chunk boundary');
+        return rows.length ? sql.parseBoundary(rows[0]!, key!.columns) : null;
       },
       extent: async () => {
-        const q = key ? this.ctx.primary.sql.keyExtent(t, key.columns) : null;
-        if (!q) return null;
-        const rows = await this.boundaries.use((s) => s.query(q));
-        return rows[0] ? this.ctx.primary.sql.parseExtent(rows[0]) : null;
+        const q = key ? sql.keyExtent(t, key.columns) : null;
+        const rows = q ? await this.readPrimary(q, 'key extent') : [];
+        return rows[0] ? sql.parseExtent(rows[0]) : null;
       },
       rowEstimate: t.rowEstimate,
       table: t.qualified,
     });
     return this.source;
+  }
+
+  /**
+   * A range read on the primary (boundary, key extent), outside any snapshot. A lock wait (a DDL
+   * in the way) gives up after --lock-wait-timeout: it is let through, then asked again.
+   */
+  private async readPrimary(q: Sql, what: string): Promise<Row[]> {
+    const { o } = this.ctx;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.boundaries.use((s) => s.query(q));
+      } catch (err) {
+        if (!(err instanceof SyncpointError && err.kind === 'timeout') || attempt >= CHUNK_ATTEMPTS || o.signal?.aborted) throw err;
+        o.log.warn({ table: this.t.qualified }, `${what} not read (${messageOf(err)}): retrying (attempt ${attempt + 1} of ${CHUNK_ATTEMPTS})`);
+      }
+    }
   }
 
   /** A table changed or gone under the check is skipped, never drift; true when that is what `err` says. */

@@ -248,11 +248,10 @@ export class SyncManager {
         this.lockSession = await this.primary.engine.session();
       }
     };
-    const ready: EpochReplica[] = [];
     const replicasReady = Promise.all(
-      this.slots.map(async (slot) => {
+      this.slots.map(async (slot): Promise<EpochReplica | null> => {
         const label = slot.node.label;
-        if (this.failedReplicas.has(label)) return;
+        if (this.failedReplicas.has(label)) return null;
         try {
           await this.waitForLag(slot.node);
           if (slot.sessions?.some((s) => s.closed)) {
@@ -261,15 +260,15 @@ export class SyncManager {
             slot.sessions = null;
           }
           slot.sessions ??= await openAll(this.o.lanes, () => slot.node.engine!.session());
-          ready.push({ label, engine: slot.node.engine!, control: slot.node.control!, sessions: slot.sessions });
+          return { label, engine: slot.node.engine!, control: slot.node.control!, sessions: slot.sessions };
         } catch (err) {
           this.markReplicaFailed(label, messageOf(err));
+          return null;
         }
       }),
     );
-    await Promise.all([primaryReady(), replicasReady]);
-    // In the slots' order, whichever was ready first.
-    ready.sort((a, b) => this.slots.findIndex((s) => s.node.label === a.label) - this.slots.findIndex((s) => s.node.label === b.label));
+    const [, slotsReady] = await Promise.all([primaryReady(), replicasReady]);
+    const ready = slotsReady.filter((r): r is EpochReplica => r !== null);
     if (ready.length === 0) throw new SyncpointError('connection', `no replica left to compare with (${[...this.failedReplicas].map(([l, r]) => `${l}: ${r}`).join('; ')})`);
     const tables = this.o.tables.filter((t) => {
       const q = t.qualified;
