@@ -9,6 +9,7 @@ import { pairKey, type StartRecord } from '../history/records.js';
 import { runRecorded, type RecordedCheckOptions, type RecordedResult } from '../history/run-recorded.js';
 import type { HistoryStore, RunState } from '../history/store.js';
 import type { TableOutcome, TableStatus, Verdict } from '../pipeline/report/check-result.js';
+import { byTableThenReplica } from '../text-order.js';
 
 export type { RecordedCheckOptions, RecordedResult, RunInfo } from '../history/run-recorded.js';
 
@@ -150,7 +151,7 @@ export async function showRun(q: HistoryQuery & { runId: string }): Promise<RunD
         }
       }
       pairs.push(...[...partial.values()].map((p) => ({ ...p, reason: `${p.chunks} chunk(s) finished before the run stopped` })));
-      pairs.sort((a, b) => a.table.localeCompare(b.table) || a.replica.localeCompare(b.replica));
+      pairs.sort(byTableThenReplica);
     }
     const r = j.end?.result;
     return {

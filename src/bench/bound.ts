@@ -13,6 +13,7 @@ import type { Engine, Session } from '../engine/engine.js';
 import type { Sql, TableInfo } from '../engine/types.js';
 import { chooseKey } from '../pipeline/plan/choose-key.js';
 import { BENCH_SCHEMA } from './dataset.js';
+import { compareText } from '../text-order.js';
 
 export type BoundKind = 'same-hash' | 'cheap-hash' | 'count';
 
@@ -28,7 +29,7 @@ export async function openBoundServers(dsns: readonly string[]): Promise<BoundSe
     const engine = await connectEngine(parseDsn(dsn), { lockWaitMs: 60_000, connectTimeoutMs: 10_000, appName: 'syncpoint-bench' });
     const s = await engine.session();
     try {
-      const tables = (await engine.introspector.loadSchema(s, { schemas: [BENCH_SCHEMA] })).sort((a, b) => a.name.localeCompare(b.name));
+      const tables = (await engine.introspector.loadSchema(s, { schemas: [BENCH_SCHEMA] })).sort((a, b) => compareText(a.name, b.name));
       out.push({ engine, tables });
     } finally {
       await s.close();

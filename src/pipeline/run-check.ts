@@ -29,6 +29,7 @@ import { restoreOrphanedHolds } from './sync/restore-held.js';
 import { retryableTableChange, tableChangedReason } from './checksum/table-changed.js';
 import type { Lane } from './sync/lane.js';
 import { resolveTopology, type Topology } from './topology/topology.js';
+import { byTableThenReplica } from '../text-order.js';
 
 export interface CheckOptions {
   readonly primary: ConnectionSpec;
@@ -232,7 +233,7 @@ export async function runCheck(mode: 'check' | 'counts', o: CheckOptions): Promi
     await topo.close();
   }
   if (fatal && o.signal?.aborted && o.signal.reason instanceof SyncpointError) fatal = o.signal.reason;
-  result.tables.push(...[...entries.values()].sort((a, b) => a.table.localeCompare(b.table) || a.replica.localeCompare(b.replica)));
+  result.tables.push(...[...entries.values()].sort(byTableThenReplica));
   if (fatal) result.error = messageOf(fatal);
   result.verdict = verdictOf(result.tables, fatal !== null);
   result.durationMs = Date.now() - started;

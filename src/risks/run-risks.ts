@@ -29,6 +29,7 @@ import { splitStatements } from './sql-analysis/split.js';
 import type { Dialect } from './sql-analysis/tokenize.js';
 import { buildWorkload, type StreamItem, type WorkloadSource } from './sql-analysis/workload.js';
 import { SEVERITY_RANK, type Finding, type RiskContext, type ServerFacts, type Severity, type UnreachableServer } from './types.js';
+import { compareText } from '../text-order.js';
 
 export interface RisksOptions {
   /** Null: analyse --sql/--binlog files alone, without a server. */
@@ -208,8 +209,8 @@ export function sortFindings(findings: readonly Finding[]): Finding[] {
     (a, b) =>
       SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] ||
       (order.get(a.rule) ?? 99) - (order.get(b.rule) ?? 99) ||
-      a.server.localeCompare(b.server) ||
-      a.object.localeCompare(b.object),
+      compareText(a.server, b.server) ||
+      compareText(a.object, b.object),
   );
 }
 

@@ -5,6 +5,7 @@
 import type { OrderValue } from '../../engine/row-types.js';
 import type { SqlValue } from '../../engine/types.js';
 import { compareOrder } from './order.js';
+import { byTableThenReplica } from '../../text-order.js';
 
 export type DiffVerdict = 'consistent' | 'drift' | 'incomplete';
 export type DiffKind = 'missing' | 'extra' | 'changed';
@@ -103,10 +104,9 @@ export class DiffCollector {
 
   /** Sort for stable output and decide the verdict. */
   finish(fatal: boolean): void {
-    const byPair = (a: { table: string; replica: string }, b: { table: string; replica: string }) => a.table.localeCompare(b.table) || a.replica.localeCompare(b.replica);
-    this.result.totals.sort(byPair);
+    this.result.totals.sort(byTableThenReplica);
     this.result.rows.sort((a, b) => {
-      const c = byPair(a, b);
+      const c = byTableThenReplica(a, b);
       if (c !== 0) return c;
       const oa = this.orderOf.get(a);
       const ob = this.orderOf.get(b);

@@ -24,6 +24,7 @@ import { chooseKey } from '../plan/choose-key.js';
 import type { CheckResult } from '../report/check-result.js';
 import { resolveTopology, type ReplicaNode } from '../topology/topology.js';
 import type { RepairMode, RepairResult, RepairTable } from './repair-result.js';
+import { byTableThenReplica } from '../../text-order.js';
 
 export const ROWS_PER_TRANSACTION = 100;
 
@@ -169,7 +170,7 @@ function groupRows(rows: readonly DiffRow[]): Group[] {
     if (!g) m.set(k, (g = { table: r.table, replica: r.replica, rows: [] }));
     g.rows.push(r);
   }
-  return [...m.values()].sort((a, b) => a.table.localeCompare(b.table) || a.replica.localeCompare(b.replica));
+  return [...m.values()].sort(byTableThenReplica);
 }
 
 const refusals = new WeakMap<Prepared, Set<number>>();

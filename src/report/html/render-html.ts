@@ -11,6 +11,7 @@ import type { RunListing } from '../../history/store.js';
 import type { TableResult } from '../../pipeline/report/check-result.js';
 import { pairCells, type Cell } from './chunk-cells.js';
 import { PAGE_CSS, PAGE_JS } from './page-assets.js';
+import { byTableThenReplica } from '../../text-order.js';
 
 export interface HtmlReportInput {
   readonly journal: RunJournal;
@@ -37,7 +38,7 @@ function pairsOf(j: RunJournal): Pair[] {
     for (const c of j.chunks) for (const replica of Object.keys(c.replicas)) out.set(pairKey(c.table, replica), { table: c.table, replica, entry: null });
     for (const t of j.tables) for (const e of t.entries) out.set(pairKey(t.table, e.replica), { table: t.table, replica: e.replica, entry: null });
   }
-  return [...out.values()].sort((a, b) => a.table.localeCompare(b.table) || a.replica.localeCompare(b.replica));
+  return [...out.values()].sort(byTableThenReplica);
 }
 
 function strip(cells: readonly Cell[]): string {
