@@ -10,7 +10,8 @@ import { connectDsn, type SandboxInfo, type SandboxNode } from '../sandbox/index
 import { runChild, type ChildResult } from './child.js';
 import { BENCH_SCHEMA } from './dataset.js';
 
-const CLI = fileURLToPath(new URL('./cli-entry.js', import.meta.url));
+/** The bundled program bin/syncpoint starts, from this build's directory (the build it was made with). */
+const CLI = fileURLToPath(new URL('../bundle/entry.js', import.meta.url));
 
 /** A DSN without its password, and the password apart (for MYSQL_PWD / PGPASSWORD / a cnf file). */
 export function splitDsn(dsn: string): { dsn: string; password: string } {
