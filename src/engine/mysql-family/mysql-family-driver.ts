@@ -79,6 +79,9 @@ export function connectionOptions(spec: ConnectionSpec, opts: ConnectOptions, tl
     timezone: 'Z',
     charset: 'UTF8MB4_GENERAL_CI',
     multipleStatements: false,
+    // We never prepare statements (query(), not execute()). mysql2's cache for them fills 4 arrays
+    // of this size on every new connection: 16,000 by default, 0.2 to 1.3 ms of CPU a connection.
+    maxPreparedStatements: 1,
     enableKeepAlive: true,
     connectAttributes: { program_name: opts.appName },
   };
