@@ -253,14 +253,20 @@ export class SyncManager {
         const label = slot.node.label;
         if (this.failedReplicas.has(label)) return null;
         try {
-          await this.waitForLag(slot.node);
           if (slot.sessions?.some((s) => s.closed)) {
             this.o.log.warn({ replica: label }, 'a replica session was lost: reconnecting');
             await Promise.all(slot.sessions.map((s) => s.close()));
             slot.sessions = null;
           }
-          slot.sessions ??= await openAll(this.o.lanes, () => slot.node.engine!.session());
-          return { label, engine: slot.node.engine!, control: slot.node.control!, sessions: slot.sessions };
+          // Missing lane sessions open while the lag is read (a few round trips each, in series
+          // otherwise); a replica that fails either way leaves the run, and close() ends its sessions.
+          const open = slot.sessions
+            ? null
+            : openAll(this.o.lanes, () => slot.node.engine!.session()).then((s) => {
+                slot.sessions = s;
+              });
+          await Promise.all([this.waitForLag(slot.node), open]);
+          return { label, engine: slot.node.engine!, control: slot.node.control!, sessions: slot.sessions! };
         } catch (err) {
           this.markReplicaFailed(label, messageOf(err));
           return null;
