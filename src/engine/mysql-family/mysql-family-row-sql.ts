@@ -3,7 +3,7 @@
  * texts consistent with the row hash, key-less hash groups, server-spelled literals, and the
  * statements repair runs.
  */
-import { format } from 'mysql2/promise';
+import { format } from 'sql-escaper';
 import type { OrderValue, PrimaryRewrite, RelatedObject, RowPageRequest, RowSql } from '../row-types.js';
 import type { ColumnInfo, KeyValues, Row, Sql, SqlValue, TableInfo } from '../types.js';
 import { boundaryCodec, checksumField, columnKind, type ColumnKind } from './mysql-family-column-kinds.js';
