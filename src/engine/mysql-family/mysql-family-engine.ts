@@ -13,6 +13,7 @@ import { isMariadbVersion, parseServerVersion, type FlavorProfile, type ServerFa
 import { mysqlFamilyIntrospector } from './mysql-family-introspector.js';
 import { MysqlFamilyReplication } from './mysql-family-replication.js';
 import { mysqlFamilySql } from './mysql-family-sql.js';
+import { firstSessionThen } from '../first-session.js';
 
 /** The version (and GTID mode) from a first session, which is kept: it becomes the engine's first session. */
 async function learnServer(connector: Connector, server: ServerRef, onClose: (s: MysqlFamilySession) => void): Promise<{ facts: ServerFacts; first: MysqlFamilySession }> {
@@ -46,8 +47,6 @@ export async function createMysqlFamilyEngine(spec: ConnectionSpec, opts: Connec
   const flavor = flavorFor(facts);
   const setup = sessionSetupStatements(opts, flavor.statements.noStatementTimeout);
   let closing = false;
-  // The connection that learnt the version is the first session handed out (one connect less per server).
-  let spare: MysqlFamilySession | null = first;
   open.add(first);
   try {
     for (const stmt of setup) await first.query(stmt);
@@ -56,14 +55,14 @@ export async function createMysqlFamilyEngine(spec: ConnectionSpec, opts: Connec
     throw err;
   }
 
-  const session = async (): Promise<MysqlFamilySession> => {
-    if (closing) throw new Error(`${spec.label}: engine is closed`);
-    const reuse = spare;
-    spare = null;
-    if (reuse && !reuse.closed) return reuse;
+  const next = firstSessionThen(first, async () => {
     const s = await openSession(connector, server, setup, forget);
     open.add(s);
     return s;
+  });
+  const session = async (): Promise<MysqlFamilySession> => {
+    if (closing) throw new Error(`${spec.label}: engine is closed`);
+    return next();
   };
 
   const replication = new MysqlFamilyReplication({

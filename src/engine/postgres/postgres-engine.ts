@@ -12,6 +12,7 @@ import { openSession, type PgSession } from './postgres-driver.js';
 import { postgresIntrospector } from './postgres-introspector.js';
 import { createPostgresReplication, type PgServerFacts } from './postgres-replication.js';
 import { postgresDialect } from './postgres-sql.js';
+import { firstSessionThen } from '../first-session.js';
 
 export const MIN_VERSION_NUM = 130000;
 
@@ -60,14 +61,7 @@ export async function createPostgresEngine(spec: ConnectionSpec, opts: ConnectOp
     await first.close();
     throw err;
   }
-  // The connection that read the facts is the first session handed out (one connect less per server).
-  let spare: PgSession | null = first;
-  const session = async (): Promise<Session> => {
-    const reuse = spare;
-    spare = null;
-    if (reuse && !reuse.closed) return reuse;
-    return open();
-  };
+  const session: () => Promise<Session> = firstSessionThen(first, open);
 
   const server: ServerRef = Object.freeze({ host: spec.host, port: spec.port, label: spec.label });
   return Object.freeze({
