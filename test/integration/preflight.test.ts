@@ -14,6 +14,7 @@ import type { PreflightCheckResult, PreflightResult } from '../../src/preflight/
 import { connectDsn, execOnNode, startWriteLoad, waitForReplicas } from '../../src/sandbox/index.js';
 import { cli, splitPassword } from '../support/cli.js';
 import { ENGINES, withSandbox, type SandboxHandle } from '../support/topology.js';
+import { holdRecordAcrossPage } from '../support/pg-wal.js';
 
 const failed = (r: PreflightResult) => r.checks.filter((c) => c.status === 'fail').map((c) => `${c.id}@${c.node}`);
 const one = (r: PreflightResult, id: string, node: string): PreflightCheckResult => {
@@ -305,6 +306,22 @@ function postgresSuite(): void {
     } finally {
       await h.query('subscriber1', `ALTER SUBSCRIPTION ${sub} ENABLE`);
       await waitForReplicas(h.info);
+    }
+  });
+
+  it("go with an open transaction whose row-lock WAL record is cut at a page boundary by the primary's flush (the position is made reachable)", async () => {
+    // The standby receives the record up to the boundary and replays none of it: the primary's
+    // insert position was out of its reach until some later commit (a false "behind the primary").
+    const cut = await holdRecordAcrossPage(h.primary.dsn, 'UPDATE shop.customers SET name = name WHERE id = (SELECT min(id) FROM shop.customers) + $1 % 100',
+      'SELECT * FROM shop.customers WHERE id = (SELECT max(id) FROM shop.customers) FOR UPDATE');
+    try {
+      const r = await run('standby1', ['standby2'], { waitSeconds: 3, dataCheck: 'counts' });
+      const c = label(h, 'standby1');
+      expect(one(r, 'caught-up', c).status, JSON.stringify(one(r, 'caught-up', c))).toBe('pass');
+      expect(r.verdict, JSON.stringify(r.reasons)).toBe('go');
+    } finally {
+      await cut.holder.exec('ROLLBACK').catch(() => undefined);
+      await cut.holder.close();
     }
   });
 

@@ -71,7 +71,7 @@ export async function createPostgresEngine(spec: ConnectionSpec, opts: ConnectOp
     server,
     caps: postgresCapabilities,
     introspector: postgresIntrospector,
-    replication: createPostgresReplication(facts),
+    replication: createPostgresReplication(facts, open),
     sql: postgresDialect,
     session,
     async close(): Promise<void> {

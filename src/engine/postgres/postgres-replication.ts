@@ -259,6 +259,9 @@ export function mapDiscovered(rows: readonly Row[]): DiscoveredReplica[] {
 // ---- the probe ----------------------------------------------------------------------------
 
 const FLUSH_LSN_SQL = 'pg_catalog.pg_current_wal_flush_lsn()::text AS flushed';
+/** How long a sync point lets other commits flush the WAL tail before it commits one itself. */
+const BUSY_FLUSH_POLLS = 3;
+const BUSY_FLUSH_POLL_MS = 10;
 
 /** 3 x wal_writer_delay ('200ms', '1s'), at most 1 s: the longest the tool holds its lock for it. */
 export function flushWaitMs(setting: unknown): number {
@@ -267,7 +270,12 @@ export function flushWaitMs(setting: unknown): number {
   return Math.min(1000, 3 * ms);
 }
 
-export function createPostgresReplication(facts: PgServerFacts): ReplicationProbe {
+/**
+ * `openSpare` opens a short-lived extra session on the same server: the primary-lock sync point
+ * uses one to commit a transaction that writes nothing but its commit record (see
+ * lockTablesForSync). Without it the sync point falls back to waiting for the WAL writer.
+ */
+export function createPostgresReplication(facts: PgServerFacts, openSpare?: () => Promise<Session>): ReplicationProbe {
   const unsupported = (what: string, s: Session): never => {
     throw new SyncpointError('usage', `${what} is not supported on PostgreSQL: a standby cannot stop at an exact position, so PostgreSQL uses the primary-lock sync method and never pauses replay`, s.server.label);
   };
@@ -289,15 +297,50 @@ export function createPostgresReplication(facts: PgServerFacts): ReplicationProb
     return parseConninfoHostPort(info[0]?.['subconninfo'] as string | null);
   }
 
+  /**
+   * Commit, on a spare session, a transaction that only takes a transaction id: its commit record
+   * lands after every position read before it and, as the transaction wrote nothing else, the WAL
+   * writer flushes it at its next cycle (wal_writer_delay, at once when it was sleeping),
+   * completing every record before it. It changes no data, takes no lock and never waits for a
+   * synchronous standby; it costs one transaction id. False when no spare session could be had or
+   * the commit failed.
+   */
+  async function commitAfter(): Promise<boolean> {
+    if (!openSpare) return false;
+    let spare: Session | undefined;
+    try {
+      spare = await openSpare();
+      // Autocommit: the reply comes once the commit record is inserted, after everything the
+      // lock session saw.
+      const rows = await run(spare, 'SELECT pg_catalog.pg_current_xact_id()::text AS xid');
+      return rows[0]?.['xid'] != null;
+    } catch {
+      return false;
+    } finally {
+      await spare?.close().catch(() => undefined);
+    }
+  }
+
   return Object.freeze({
+    /**
+     * A primary's position is where its inserted WAL ends; replicas can only get there once it is
+     * flushed, so an unflushed tail (see lockTablesForSync) is completed by a commit after it.
+     * If that cannot be done the WAL writer still gets there, within about 15 s on an idle
+     * primary (the background writer's running-transactions record is flushed like an
+     * asynchronous commit).
+     */
     async currentPosition(s: Session): Promise<Position> {
       const rows = await run(s, `SELECT CASE WHEN pg_catalog.pg_is_in_recovery() THEN pg_catalog.pg_last_wal_replay_lsn()::text END AS replay,
-        CASE WHEN NOT pg_catalog.pg_is_in_recovery() THEN pg_catalog.pg_current_wal_insert_lsn()::text END AS insert`);
+        CASE WHEN NOT pg_catalog.pg_is_in_recovery() THEN pg_catalog.pg_current_wal_insert_lsn()::text END AS insert,
+        CASE WHEN NOT pg_catalog.pg_is_in_recovery() THEN pg_catalog.pg_current_wal_flush_lsn()::text END AS flushed`);
       const replay = lsnOf(rows[0]?.['replay']);
       if (replay !== null) return pgLsn(replay);
       const insert = lsnOf(rows[0]?.['insert']);
       if (insert === null) throw new SyncpointError('server', 'the server reported no WAL position', s.server.label);
-      return pgLsn(insertLsnToRecordEnd(insert, facts.wal));
+      const target = insertLsnToRecordEnd(insert, facts.wal);
+      const flushed = lsnOf(rows[0]?.['flushed']);
+      if (flushed !== null && flushed < target) await commitAfter();
+      return pgLsn(target);
     },
 
     async replicaStatus(s: Session): Promise<ReplicaStatus | null> {
@@ -395,16 +438,27 @@ export function createPostgresReplication(facts: PgServerFacts): ReplicationProb
       const target = insertLsnToRecordEnd(lsn, facts.wal);
       let flushed = lsnOf(rows[0]?.['flushed']);
       if (flushed === null || flushed >= target) return pgLsn(target);
-      // Replicas only ever get flushed WAL, and the WAL writer flushes a partial page only for an
-      // asynchronous commit: a record of a transaction still open (a row lock, an uncommitted
-      // write) can stay unflushed at the tail indefinitely on a quiet primary. Give the WAL writer
-      // its cycle (asynchronous commits are flushed within 3 x wal_writer_delay); what is still
-      // unflushed after that belongs to open transactions, invisible to every snapshot, and the
-      // flushed position covers everything committed before the lock.
+      // Replicas only ever get flushed WAL, and the WAL writer flushes only whole pages unless an
+      // asynchronous commit asks for more: the records of a transaction still open (a row lock,
+      // an uncommitted write) can stay unflushed at the tail of a quiet primary until something
+      // else commits (the background writer's running-transactions record, within about 15 s),
+      // and a record cut by a page boundary is flushed only up to that boundary, where no standby
+      // can replay it (replay stops at the end of the last whole record). On a busy primary the
+      // next commit flushes it within milliseconds; otherwise a commit after the target ends it.
+      const readFlushed = async () => lsnOf((await run(s, `SELECT ${FLUSH_LSN_SQL}`))[0]?.['flushed']) ?? flushed!;
+      for (let i = 0; i < BUSY_FLUSH_POLLS && flushed < target; i++) {
+        await sleep(BUSY_FLUSH_POLL_MS);
+        flushed = await readFlushed();
+      }
+      if (flushed >= target || (await commitAfter())) return pgLsn(target);
+      // No spare connection: give the WAL writer its cycle (asynchronous commits are flushed
+      // within 3 x wal_writer_delay); what is still unflushed after that belongs to open
+      // transactions, invisible to every snapshot, and the flushed position covers everything
+      // committed before the lock unless it cuts a record.
       const deadline = Date.now() + flushWaitMs(rows[0]?.['wal_writer_delay']);
       while (flushed < target && Date.now() < deadline) {
         await sleep(10);
-        flushed = lsnOf((await run(s, `SELECT ${FLUSH_LSN_SQL}`))[0]?.['flushed']) ?? flushed;
+        flushed = await readFlushed();
       }
       return pgLsn(flushed < target ? flushed : target);
     },

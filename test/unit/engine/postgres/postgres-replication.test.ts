@@ -206,7 +206,70 @@ describe('sync primitives', () => {
     expect(formatPosition(pos)).toBe('0/4000000');
   });
 
-  it('waits for the WAL writer when the insert position is ahead of the flushed one, then uses the flushed one', async () => {
+  it('when the insert position is ahead of the flushed one, commits a transaction id on a spare session and keeps the insert position', async () => {
+    // The WAL writer flushes whole pages only: an open transaction's record cut by a page boundary
+    // is flushed up to the boundary, where no standby can replay it. A commit after it ends that.
+    const s = fakeSession(() => [{ lsn: '0/5000100', flushed: '0/5000000', wal_writer_delay: '200ms' }]);
+    const spares: (Session & { log: string[]; closed: boolean })[] = [];
+    const withSpare = createPostgresReplication({ versionNum: 150006, wal: DEFAULT_WAL_GEOMETRY }, async () => {
+      const spare = { ...fakeSession(() => [{ xid: '2250' }]), closed: false };
+      spare.close = async () => void (spare.closed = true);
+      spares.push(spare);
+      return spare;
+    });
+    const pos = await withSpare.lockTablesForSync(s, [table], 750);
+    expect(formatPosition(pos)).toBe('0/5000100');
+    // A few quick polls first: on a busy primary the next commit flushes the tail.
+    expect(s.log.slice(1)).toEqual(Array(3).fill('SELECT pg_catalog.pg_current_wal_flush_lsn()::text AS flushed'));
+    expect(spares).toHaveLength(1);
+    expect(spares[0]!.log).toEqual(['SELECT pg_catalog.pg_current_xact_id()::text AS xid']);
+    expect(spares[0]!.closed).toBe(true);
+  });
+
+  it('opens no spare session when another commit flushes the tail within the quick polls', async () => {
+    let opened = 0;
+    const withSpare = createPostgresReplication({ versionNum: 150006, wal: DEFAULT_WAL_GEOMETRY }, async () => {
+      opened++;
+      return fakeSession(() => [{ xid: '1' }]);
+    });
+    let polls = 0;
+    const s = fakeSession((sql) =>
+      sql.includes('LOCK TABLE') ? [{ lsn: '0/5000100', flushed: '0/5000000', wal_writer_delay: '200ms' }] : [{ flushed: ++polls > 1 ? '0/5000180' : '0/5000000' }],
+    );
+    expect(formatPosition(await withSpare.lockTablesForSync(s, [table], 750))).toBe('0/5000100');
+    expect(polls).toBe(2);
+    expect(opened).toBe(0);
+  });
+
+  it('opens no spare session when the flushed position already covers the insert position', async () => {
+    let opened = 0;
+    const withSpare = createPostgresReplication({ versionNum: 150006, wal: DEFAULT_WAL_GEOMETRY }, async () => {
+      opened++;
+      return fakeSession(() => [{ xid: '1' }]);
+    });
+    const s = fakeSession(() => [{ lsn: '0/5000100', flushed: '0/5000100', wal_writer_delay: '200ms' }]);
+    expect(formatPosition(await withSpare.lockTablesForSync(s, [table], 750))).toBe('0/5000100');
+    expect(opened).toBe(0);
+  });
+
+  it('falls back to waiting for the WAL writer when no spare session can be opened or its commit fails', async () => {
+    const s = () => fakeSession((sql) =>
+      sql.includes('LOCK TABLE') ? [{ lsn: '0/5000100', flushed: '0/5000080', wal_writer_delay: '10ms' }] : [{ flushed: '0/5000080' }],
+    );
+    const refused = createPostgresReplication({ versionNum: 150006, wal: DEFAULT_WAL_GEOMETRY }, async () => {
+      throw new SyncpointError('connection', 'too many connections', 'h:1');
+    });
+    expect(formatPosition(await refused.lockTablesForSync(s(), [table], 750))).toBe('0/5000080');
+    let closed = false;
+    const failing = createPostgresReplication({ versionNum: 150006, wal: DEFAULT_WAL_GEOMETRY }, async () => ({
+      ...fakeSession(() => { throw new Error('boom'); }),
+      close: async () => void (closed = true),
+    }));
+    expect(formatPosition(await failing.lockTablesForSync(s(), [table], 750))).toBe('0/5000080');
+    expect(closed).toBe(true);
+  });
+
+  it('without a spare session, waits for the WAL writer when the insert position is ahead of the flushed one, then uses the flushed one', async () => {
     // An open transaction's WAL can stay unflushed on a quiet primary; replicas never receive it.
     const s = fakeSession((sql) =>
       sql.includes('LOCK TABLE') ? [{ lsn: '0/5000100', flushed: '0/5000080', wal_writer_delay: '10ms' }] : [{ flushed: '0/5000080' }],
@@ -223,6 +286,24 @@ describe('sync primitives', () => {
     );
     const pos = await probe.lockTablesForSync(s, [table], 750);
     expect(formatPosition(pos)).toBe('0/5000100');
+  });
+
+  it("a primary's current position: the insert position, made reachable by a commit on a spare session when the flush is behind it", async () => {
+    let opened = 0;
+    const withSpare = createPostgresReplication({ versionNum: 150006, wal: DEFAULT_WAL_GEOMETRY }, async () => {
+      opened++;
+      return fakeSession(() => [{ xid: '7' }]);
+    });
+    const caughtUp = fakeSession(() => [{ replay: null, insert: '0/5000100', flushed: '0/5000100' }]);
+    expect(formatPosition(await withSpare.currentPosition(caughtUp))).toBe('0/5000100');
+    expect(opened).toBe(0);
+    const behind = fakeSession(() => [{ replay: null, insert: '0/5000100', flushed: '0/5000000' }]);
+    expect(formatPosition(await withSpare.currentPosition(behind))).toBe('0/5000100');
+    expect(opened).toBe(1);
+    // A standby's position is its replay position: nothing to flush there.
+    const standby = fakeSession(() => [{ replay: '0/4000060', insert: null, flushed: null }]);
+    expect(formatPosition(await withSpare.currentPosition(standby))).toBe('0/4000060');
+    expect(opened).toBe(1);
   });
 
   it('imports a snapshot into a read-only REPEATABLE READ transaction and rejects malformed ids', async () => {
