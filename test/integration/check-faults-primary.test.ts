@@ -239,6 +239,9 @@ for (const engine of ENGINES as SandboxEngine[]) {
         const res = await watchedCheck({ ...base(['f.locked']), lockWaitMs: 500 }).result;
         expect(res.tables.length).toBe(sb.replicas.length);
         expectAllOk(res, { 'f.locked': 2000 });
+        // The standby has replayed all it can: its replay waits for the rest of the record, not lag.
+        const standby = sb.info.nodes.find((n) => n.role === 'standby')!;
+        expect(res.replicaLagSeconds?.[`127.0.0.1:${standby.port}`]).toBe(0);
       } finally {
         await cut.holder.exec('ROLLBACK').catch(() => undefined);
         await cut.holder.close();

@@ -85,13 +85,18 @@ export const PHYSICAL_STATUS_SQL = `SELECT pg_catalog.pg_is_wal_replay_paused() 
   pg_catalog.pg_last_wal_replay_lsn()::text AS replay_lsn,
   pg_catalog.pg_last_wal_receive_lsn()::text AS receive_lsn,
   CASE WHEN pg_catalog.pg_last_wal_receive_lsn() <= pg_catalog.pg_last_wal_replay_lsn() THEN 0
+       WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_stat_activity a WHERE a.backend_type = 'startup' AND a.wait_event = 'RecoveryWalStream') THEN 0
        ELSE extract(epoch FROM pg_catalog.now() - pg_catalog.pg_last_xact_replay_timestamp()) END::text AS lag_seconds,
   r.pid AS receiver_pid, r.status AS receiver_status, r.sender_host, r.sender_port, r.conninfo
 FROM (SELECT 1) AS one LEFT JOIN pg_catalog.pg_stat_wal_receiver r ON true`;
 
 /**
  * Lag: 0 when everything received is replayed (an idle primary sends nothing, so the time since
- * the last replayed commit is not lag), else the age of the last replayed commit.
+ * the last replayed commit is not lag), else the age of the last replayed commit. Received WAL can
+ * end inside a record (the primary flushed up to a page boundary in the middle of an open
+ * transaction's record): replay stops before that record and waits for the rest, so a startup
+ * process waiting for streamed WAL also means 0 (its wait event is visible to pg_monitor /
+ * pg_read_all_stats members and superusers; without it such a standby shows the commit's age).
  * Sender host and port are shown to superusers and pg_read_all_stats members only.
  */
 export function mapPhysicalStatus(row: Row): ReplicaStatus {
