@@ -69,8 +69,9 @@ export function printSummary(r: EngineResults, s: Record<string, unknown>, say: 
 
 export function writeResults(dir: string, engine: string, rows: number, body: Record<string, unknown>): string {
   mkdirSync(dir, { recursive: true });
-  const date = new Date().toISOString().slice(0, 10);
-  const file = join(dir, `${date}-${engine}-${rows}.json`);
+  // The minute it is written, UTC: a second run the same day no longer overwrites the first.
+  const stamp = new Date().toISOString().slice(0, 16).replace(':', '') + 'Z';
+  const file = join(dir, `${stamp}-${engine}-${rows}.json`);
   writeFileSync(file, JSON.stringify(body, null, 2) + '\n');
   return file;
 }

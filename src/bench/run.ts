@@ -9,7 +9,7 @@
  * + logical subscriber), dataset generated on the server, replicas waited for, one warm-up pass,
  * then --repeat rounds in which the measures alternate order (forward, then backward) so drift in
  * the machine's load spreads over all of them. Medians, ratios, syncpoint's peak RSS and the
- * primary's write latency go to the terminal and to bench/results/<date>-<engine>-<rows>.json.
+ * primary's write latency go to the terminal and to bench/results/<date>T<hhmm>Z-<engine>-<rows>.json.
  * The sandbox is removed in a finally, on SIGINT/SIGTERM and when the time bound runs out.
  */
 import { randomBytes } from 'node:crypto';
