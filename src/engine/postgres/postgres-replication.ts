@@ -264,6 +264,8 @@ export function mapDiscovered(rows: readonly Row[]): DiscoveredReplica[] {
 // ---- the probe ----------------------------------------------------------------------------
 
 const FLUSH_LSN_SQL = 'pg_catalog.pg_current_wal_flush_lsn()::text AS flushed';
+/** currentPosition (no lock held): how long the spare session's commit may take. */
+const SPARE_COMMIT_MS = 10_000;
 /** How long a sync point lets other commits flush the WAL tail before it commits one itself. */
 const BUSY_FLUSH_POLLS = 3;
 const BUSY_FLUSH_POLL_MS = 10;
@@ -307,22 +309,32 @@ export function createPostgresReplication(facts: PgServerFacts, openSpare?: () =
    * lands after every position read before it and, as the transaction wrote nothing else, the WAL
    * writer flushes it at its next cycle (wal_writer_delay, at once when it was sleeping),
    * completing every record before it. It changes no data, takes no lock and never waits for a
-   * synchronous standby; it costs one transaction id. False when no spare session could be had or
-   * the commit failed.
+   * synchronous standby; it costs one transaction id. False when no spare session could be had,
+   * the commit failed, or it took longer than `withinMs` (a slow login, say LDAP, must not hold a
+   * sync lock: the attempt then finishes, and closes its session, on its own).
    */
-  async function commitAfter(): Promise<boolean> {
+  async function commitAfter(withinMs: number): Promise<boolean> {
     if (!openSpare) return false;
-    let spare: Session | undefined;
+    const attempt = (async () => {
+      let spare: Session | undefined;
+      try {
+        spare = await openSpare();
+        // Autocommit: the reply comes once the commit record is inserted, after everything read
+        // before it.
+        const rows = await run(spare, 'SELECT pg_catalog.pg_current_xact_id()::text AS xid');
+        return rows[0]?.['xid'] != null;
+      } catch {
+        return false;
+      } finally {
+        await spare?.close().catch(() => undefined);
+      }
+    })();
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(1, withinMs))));
     try {
-      spare = await openSpare();
-      // Autocommit: the reply comes once the commit record is inserted, after everything the
-      // lock session saw.
-      const rows = await run(spare, 'SELECT pg_catalog.pg_current_xact_id()::text AS xid');
-      return rows[0]?.['xid'] != null;
-    } catch {
-      return false;
+      return await Promise.race([attempt, late]);
     } finally {
-      await spare?.close().catch(() => undefined);
+      clearTimeout(timer);
     }
   }
 
@@ -344,7 +356,7 @@ export function createPostgresReplication(facts: PgServerFacts, openSpare?: () =
       if (insert === null) throw new SyncpointError('server', 'the server reported no WAL position', s.server.label);
       const target = insertLsnToRecordEnd(insert, facts.wal);
       const flushed = lsnOf(rows[0]?.['flushed']);
-      if (flushed !== null && flushed < target) await commitAfter();
+      if (flushed !== null && flushed < target) await commitAfter(SPARE_COMMIT_MS);
       return pgLsn(target);
     },
 
@@ -455,12 +467,13 @@ export function createPostgresReplication(facts: PgServerFacts, openSpare?: () =
         await sleep(BUSY_FLUSH_POLL_MS);
         flushed = await readFlushed();
       }
-      if (flushed >= target || (await commitAfter())) return pgLsn(target);
-      // No spare connection: give the WAL writer its cycle (asynchronous commits are flushed
-      // within 3 x wal_writer_delay); what is still unflushed after that belongs to open
+      // The lock is held meanwhile: the commit and the fallback wait share one bound.
+      const deadline = Date.now() + flushWaitMs(rows[0]?.['wal_writer_delay']);
+      if (flushed >= target || (await commitAfter(deadline - Date.now()))) return pgLsn(target);
+      // No spare connection in time: give the WAL writer its cycle (asynchronous commits are
+      // flushed within 3 x wal_writer_delay); what is still unflushed after that belongs to open
       // transactions, invisible to every snapshot, and the flushed position covers everything
       // committed before the lock unless it cuts a record.
-      const deadline = Date.now() + flushWaitMs(rows[0]?.['wal_writer_delay']);
       while (flushed < target && Date.now() < deadline) {
         await sleep(10);
         flushed = await readFlushed();

@@ -269,6 +269,23 @@ describe('sync primitives', () => {
     expect(closed).toBe(true);
   });
 
+  it('gives a slow spare login no more than the flush wait while the lock is held; the late session still commits and closes', async () => {
+    const s = fakeSession((sql) =>
+      sql.includes('LOCK TABLE') ? [{ lsn: '0/5000100', flushed: '0/5000080', wal_writer_delay: '10ms' }] : [{ flushed: '0/5000080' }],
+    );
+    const late = { ...fakeSession(() => [{ xid: '9' }]), closed: false };
+    late.close = async () => void (late.closed = true);
+    // The login completes only when the test says so: long after the sync point has moved on.
+    let login!: () => void;
+    const slow = createPostgresReplication({ versionNum: 150006, wal: DEFAULT_WAL_GEOMETRY }, () => new Promise((resolve) => (login = () => resolve(late))));
+    expect(formatPosition(await slow.lockTablesForSync(s, [table], 750))).toBe('0/5000080');
+    expect(late.log).toEqual([]);
+    login();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(late.log).toEqual(['SELECT pg_catalog.pg_current_xact_id()::text AS xid']);
+    expect(late.closed).toBe(true);
+  });
+
   it('without a spare session, waits for the WAL writer when the insert position is ahead of the flushed one, then uses the flushed one', async () => {
     // An open transaction's WAL can stay unflushed on a quiet primary; replicas never receive it.
     const s = fakeSession((sql) =>
