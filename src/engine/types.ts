@@ -135,6 +135,12 @@ export interface ReplicaStatus {
   readonly executedAtSource: import('./position.js').Position | null;
   /** MySQL family: Slave_open_temp_tables. */
   readonly openTempTables: number | null;
+  /**
+   * MySQL family: the UNTIL condition the apply thread was started with (Until_Condition:
+   * 'Master', 'Relay', 'Gtid', 'SQL_AFTER_GTIDS', ...), while one is in force; absent or null
+   * otherwise. A running thread with one stops by itself once it gets there.
+   */
+  readonly applyUntil?: string | null;
   /** PostgreSQL: pg_is_wal_replay_paused(). */
   readonly paused: boolean;
   /** Logical subscriptions on this server (PostgreSQL), empty otherwise. */

@@ -142,6 +142,35 @@ for (const engine of ENGINES as SandboxEngine[]) {
     });
 
     /**
+     * Pins a bug: a replica given up on at a sync point (--sync-timeout) while its SQL thread still
+     * applied towards the target UNTIL it was given back "START SLAVE", which is only a note on a
+     * running thread: the UNTIL stayed, and the replica stopped by itself at the target later,
+     * after the run had reported it restored.
+     */
+    it.runIf(engine === 'mariadb')('a replica that misses a sync point within --sync-timeout is left running without the UNTIL it was given', async () => {
+      const lagging = sb.node('replica2');
+      // Behind by a delayed apply (a SQL thread waiting on a lock would not even stop: STOP SLAVE
+      // waits for it), with a write it has not applied yet.
+      await execOnNode(sb.info, lagging.name, ['STOP SLAVE', 'CHANGE MASTER TO MASTER_DELAY = 60', 'START SLAVE']);
+      try {
+        await execOnNode(sb.info, 'primary', ['INSERT INTO f.small VALUES (2000)'], { binlog: true });
+        const res = await watchedCheck({ ...base(), maxLagSeconds: 3600, syncTimeoutMs: 1_500 }).result;
+        expect(res.verdict).toBe('incomplete');
+        expectHealthyFullyChecked(res, sb.replicas.find((n) => n !== lagging)!);
+        expectOnlyErrors(res, lagging, /did not reach .* within 2s/);
+        const [st] = (await execOnNode(sb.info, lagging.name, ['SHOW SLAVE STATUS']))[0]!.rows;
+        expect(st!['Slave_SQL_Running']).toBe('Yes');
+        expect(st!['Until_Condition']).toBe('None');
+      } finally {
+        await execOnNode(sb.info, lagging.name, ['STOP SLAVE', 'CHANGE MASTER TO MASTER_DELAY = 0', 'START SLAVE']);
+      }
+      await execOnNode(sb.info, 'primary', ['DELETE FROM f.small WHERE id = 2000'], { binlog: true });
+      await waitForReplicas(sb.info);
+      const [after] = (await execOnNode(sb.info, lagging.name, ['SHOW SLAVE STATUS']))[0]!.rows;
+      expect(after!['Slave_SQL_Running']).toBe('Yes');
+    });
+
+    /**
      * Lag with replication running: MariaDB's SQL thread waits on a table lock taken on the
      * replica; a standby's replay waits on a conflicting query (max_standby_streaming_delay=-1).
      * Returns the session to close to let it catch up.

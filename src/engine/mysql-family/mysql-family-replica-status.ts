@@ -41,6 +41,8 @@ export interface ReplicaStatusFacts {
   /** MySQL Executed_Gtid_Set, MariaDB Using_Gtid: raw, for the flavor to interpret. */
   readonly executedGtidSet: string;
   readonly usingGtid: string;
+  /** Until_Condition while one is in force ('None', and MySQL's 'DONE' once reached, are not). */
+  readonly applyUntil: string | null;
 }
 
 export function parseReplicaStatusRow(row: Row): ReplicaStatusFacts {
@@ -69,7 +71,14 @@ export function parseReplicaStatusRow(row: Row): ReplicaStatusFacts {
     executedFilePos: file && /^\d+$/.test(pos) ? parseBinlogFilePos(`${file}:${pos}`) : null,
     executedGtidSet: statusText(row, 'Executed_Gtid_Set'),
     usingGtid: statusText(row, 'Using_Gtid'),
+    applyUntil: untilCondition(row),
   };
+}
+
+/** Until_Condition while one is in force: null for 'None', '', and MySQL's 'DONE' (reached). */
+export function untilCondition(row: Row): string | null {
+  const v = statusText(row, 'Until_Condition').trim();
+  return v === '' || /^(none|done)$/i.test(v) ? null : v;
 }
 
 /** The SQL (apply) thread is running; 'No' once START ... UNTIL has stopped it. */

@@ -9,7 +9,7 @@ import type { DiscoveredReplica, ReplicaStatus, Row, TableInfo } from '../types.
 import { lockWaitSeconds } from './mysql-family-driver.js';
 import { driverErrorCode } from './mysql-family-errors.js';
 import type { FlavorProfile } from './mysql-family-flavor.js';
-import { discoveredReplicas, parseOpenTempTables, parseReplicaStatusRow, sqlThreadRunning } from './mysql-family-replica-status.js';
+import { discoveredReplicas, parseOpenTempTables, parseReplicaStatusRow, sqlThreadRunning, untilCondition } from './mysql-family-replica-status.js';
 import { lockTablesSql, lockWaitStatement, UNLOCK_TABLES } from './mysql-family-table-lock.js';
 
 export const BEGIN_SNAPSHOT = 'START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY';
@@ -76,6 +76,7 @@ export class MysqlFamilyReplication implements ReplicationProbe {
       sourceServerId: facts.sourceServerId,
       executedAtSource: facts.executedFilePos,
       openTempTables: temp,
+      applyUntil: facts.applyUntil,
       paused: false,
       subscriptions: Object.freeze([]),
     } satisfies ReplicaStatus);
@@ -167,8 +168,19 @@ export class MysqlFamilyReplication implements ReplicationProbe {
     }
   }
 
+  /**
+   * Resume applying with no condition. START on a running thread is only a note ("already
+   * running") and keeps the UNTIL it was started with, so a replica given up on while still
+   * applying towards a sync position (a timeout) would stop there by itself later: a thread
+   * running under an UNTIL is stopped first (both threads for a GTID UNTIL, which holds the IO
+   * thread too on MariaDB), then started plainly.
+   */
   async startApply(s: Session): Promise<void> {
-    await s.query(this.flavor.statements.startApply);
+    const st = this.flavor.statements;
+    const row = (await this.statusRows(s))[0];
+    const until = row && sqlThreadRunning(row) ? untilCondition(row) : null;
+    if (until) await s.query(/gtid/i.test(until) ? st.stopApply : st.stopApplyThread);
+    await s.query(st.startApply);
   }
 
   async waitApplied(s: Session, pos: Position, timeoutMs: number): Promise<boolean> {

@@ -57,7 +57,8 @@ async function restoreOne(r: ReachableReplica, held: HeldReplica): Promise<strin
   const repl = r.engine.replication;
   const st = await repl.replicaStatus(r.control);
   if (!st) return 'left stopped by a killed run, but it is no longer a replica: nothing restored';
-  if (st.receiving && st.applying) return null;
+  // Running, but still under the sync point's UNTIL: it would stop by itself at that position.
+  if (st.receiving && st.applying && !st.applyUntil) return null;
   if (!(held.receiving && held.applying)) return 'replication was not fully running before the killed run held it: left as it is';
   if (st.lastError) return `replication left stopped by a killed run shows an error, not restarted: ${st.lastError}`;
   await repl.startApply(r.control);
@@ -65,7 +66,9 @@ async function restoreOne(r: ReachableReplica, held: HeldReplica): Promise<strin
   for (;;) {
     const now = await repl.replicaStatus(r.control);
     if (now?.lastError) throw new Error(`restarted, then replication failed: ${now.lastError}`);
-    if (now?.applying && now.receiving) return 'replication left stopped by a killed run was restarted';
+    if (now?.applying && now.receiving && !now.applyUntil) {
+      return st.applying ? `replication left running UNTIL ${st.applyUntil} by a killed run was restarted without it` : 'replication left stopped by a killed run was restarted';
+    }
     if (Date.now() > deadline) throw new Error(`restarted, but replication threads are still not both running after ${RESTART_CHECK_MS / 1000}s`);
     await sleep(100);
   }

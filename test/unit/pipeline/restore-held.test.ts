@@ -60,6 +60,15 @@ describe('restoring replicas a killed run held', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
+  it('restarts without the UNTIL a replica a killed run left running towards its sync position (it would stop there by itself)', async () => {
+    const a = replica('a:1', status({ applyUntil: 'Master' }));
+    orphan([held('a:1')]);
+    const notes = await restoreOrphanedHolds([a.r], silentLogger, dir);
+    expect(a.calls).toEqual(['startApply']);
+    expect(notes.join()).toMatch(/a:1: replication left running UNTIL Master by a killed run was restarted without it/);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
   it('leaves alone a replica that runs, one with a replication error, and one that was not running before', async () => {
     const running = replica('a:1', status({}));
     const broken = replica('b:2', status({ applying: false, lastError: 'SQL thread error 1062: Duplicate entry' }));

@@ -212,14 +212,41 @@ describe('replica status and apply control', () => {
     await probe.stopApply(s);
     await probe.startApplyUntil(s, parseMariadbGtid('0-1-100'));
     await probe.startApply(s);
-    expect(s.log).toEqual(['STOP SLAVE', 'START SLAVE UNTIL master_gtid_pos = ?', 'START SLAVE']);
+    expect(s.log).toEqual(['STOP SLAVE', 'START SLAVE UNTIL master_gtid_pos = ?', 'SHOW SLAVE STATUS', 'START SLAVE']);
   });
   it('MariaDB apply control for a direct replica: the SQL thread alone, UNTIL the source coordinates', async () => {
     const { s, probe } = setup(maria);
     await probe.stopApply(s, 'binlog-file-pos');
     await probe.startApplyUntil(s, parseBinlogFilePos('mariadb-bin.000004:8812'));
     await probe.startApply(s);
-    expect(s.log).toEqual(['STOP SLAVE SQL_THREAD', 'START SLAVE SQL_THREAD UNTIL MASTER_LOG_FILE = ?, MASTER_LOG_POS = 8812', 'START SLAVE']);
+    expect(s.log).toEqual(['STOP SLAVE SQL_THREAD', 'START SLAVE SQL_THREAD UNTIL MASTER_LOG_FILE = ?, MASTER_LOG_POS = 8812', 'SHOW SLAVE STATUS', 'START SLAVE']);
+  });
+  it('startApply on a thread still running under a sync UNTIL stops it first: START alone would keep the UNTIL', async () => {
+    // A replica given up on (timeout) while applying towards the target: START SLAVE is a note
+    // ("already running") and the thread would stop by itself at the target later.
+    const direct = setup(maria, [[/^SHOW SLAVE STATUS/, [{ ...mariadbSlaveStatus, Until_Condition: 'Master' }]]]);
+    await direct.probe.startApply(direct.s);
+    expect(direct.s.log).toEqual(['SHOW SLAVE STATUS', 'STOP SLAVE SQL_THREAD', 'START SLAVE']);
+    // A GTID UNTIL holds the IO thread too on MariaDB: both threads are stopped and started.
+    const chained = setup(maria, [[/^SHOW SLAVE STATUS/, [{ ...mariadbSlaveStatus, Until_Condition: 'Gtid' }]]]);
+    await chained.probe.startApply(chained.s);
+    expect(chained.s.log).toEqual(['SHOW SLAVE STATUS', 'STOP SLAVE', 'START SLAVE']);
+    // Stopped at its UNTIL (the condition still shows): a plain START clears it.
+    const stopped = setup(maria, [[/^SHOW SLAVE STATUS/, [{ ...mariadbSlaveStatus, Slave_SQL_Running: 'No', Until_Condition: 'Master' }]]]);
+    await stopped.probe.startApply(stopped.s);
+    expect(stopped.s.log).toEqual(['SHOW SLAVE STATUS', 'START SLAVE']);
+    const mysql = setup(mysql8, [[/^SHOW REPLICA STATUS/, [{ ...mysqlReplicaStatus, Until_Condition: 'SQL_AFTER_GTIDS' }]]]);
+    await mysql.probe.startApply(mysql.s);
+    expect(mysql.s.log).toEqual(['SHOW REPLICA STATUS', 'STOP REPLICA SQL_THREAD', 'START REPLICA SQL_THREAD']);
+    const done = setup(mysql8, [[/^SHOW REPLICA STATUS/, [{ ...mysqlReplicaStatus, Until_Condition: 'DONE' }]]]);
+    await done.probe.startApply(done.s);
+    expect(done.s.log).toEqual(['SHOW REPLICA STATUS', 'START REPLICA SQL_THREAD']);
+  });
+  it('reports the UNTIL condition in force', async () => {
+    const { s, probe } = setup(maria, [[/^SHOW SLAVE STATUS/, [{ ...mariadbSlaveStatus, Until_Condition: 'Gtid' }]]]);
+    expect((await probe.replicaStatus(s))?.applyUntil).toBe('Gtid');
+    const none = setup(maria, [[/^SHOW SLAVE STATUS/, [mariadbSlaveStatus]]]);
+    expect((await none.probe.replicaStatus(none.s))?.applyUntil).toBeNull();
   });
   it('reads the source server id and the executed source coordinates', async () => {
     const { s, probe } = setup(maria, [
