@@ -118,9 +118,12 @@ export interface ReplicationProbe {
   /**
    * primary-lock: inside a new transaction on `s`, lock `tables` against writes (readers not
    * blocked), waiting at most lockWaitMs; then take the snapshot and return the position
-   * that covers every committed write to them. Released by endSnapshot.
+   * that covers every committed write to them and that replicas can reach. Released by
+   * endSnapshot. `idle`: another session on the same server, outside any transaction, that the
+   * engine may use meanwhile (PostgreSQL commits an empty transaction on it when the WAL up to
+   * the position is not flushed yet; without it, it opens a session of its own).
    */
-  lockTablesForSync(s: Session, tables: readonly TableInfo[], lockWaitMs: number): Promise<Position>;
+  lockTablesForSync(s: Session, tables: readonly TableInfo[], lockWaitMs: number, idle?: Session): Promise<Position>;
 }
 
 export interface ConnectOptions {

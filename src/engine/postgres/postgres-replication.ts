@@ -309,16 +309,18 @@ export function createPostgresReplication(facts: PgServerFacts, openSpare?: () =
    * lands after every position read before it and, as the transaction wrote nothing else, the WAL
    * writer flushes it at its next cycle (wal_writer_delay, at once when it was sleeping),
    * completing every record before it. It changes no data, takes no lock and never waits for a
-   * synchronous standby; it costs one transaction id. False when no spare session could be had,
-   * the commit failed, or it took longer than `withinMs` (a slow login, say LDAP, must not hold a
-   * sync lock: the attempt then finishes, and closes its session, on its own).
+   * synchronous standby; it costs one transaction id. It runs on `idle` (a session of the
+   * caller's, outside any transaction) when given, else on a new session closed after. False when
+   * no session could be had, the commit failed, or it took longer than `withinMs` (a slow login,
+   * say LDAP, must not hold a sync lock: the attempt then finishes, and closes its session, on its
+   * own).
    */
-  async function commitAfter(withinMs: number): Promise<boolean> {
-    if (!openSpare) return false;
+  async function commitAfter(withinMs: number, idle?: Session): Promise<boolean> {
+    if (!idle && !openSpare) return false;
     const attempt = (async () => {
       let spare: Session | undefined;
       try {
-        spare = await openSpare();
+        spare = idle ?? (await openSpare!());
         // Autocommit: the reply comes once the commit record is inserted, after everything read
         // before it.
         const rows = await run(spare, 'SELECT pg_catalog.pg_current_xact_id()::text AS xid');
@@ -326,7 +328,7 @@ export function createPostgresReplication(facts: PgServerFacts, openSpare?: () =
       } catch {
         return false;
       } finally {
-        await spare?.close().catch(() => undefined);
+        if (spare !== idle) await spare?.close().catch(() => undefined);
       }
     })();
     let timer: NodeJS.Timeout | undefined;
@@ -439,7 +441,7 @@ export function createPostgresReplication(facts: PgServerFacts, openSpare?: () =
       }
     },
 
-    async lockTablesForSync(s: Session, tables: readonly TableInfo[], lockWaitMs: number): Promise<Position> {
+    async lockTablesForSync(s: Session, tables: readonly TableInfo[], lockWaitMs: number, idle?: Session): Promise<Position> {
       const names = [...new Set(tables.map(qualifiedName))];
       const statements = [
         'BEGIN ISOLATION LEVEL REPEATABLE READ',
@@ -469,15 +471,15 @@ export function createPostgresReplication(facts: PgServerFacts, openSpare?: () =
       }
       // The lock is held meanwhile: the commit and the fallback wait share one bound.
       const deadline = Date.now() + flushWaitMs(rows[0]?.['wal_writer_delay']);
-      if (flushed >= target || (await commitAfter(deadline - Date.now()))) return pgLsn(target);
-      // No spare connection in time: give the WAL writer its cycle (asynchronous commits are
-      // flushed within 3 x wal_writer_delay); what is still unflushed after that belongs to open
-      // transactions, invisible to every snapshot, and the flushed position covers everything
-      // committed before the lock unless it cuts a record.
-      while (flushed < target && Date.now() < deadline) {
-        await sleep(10);
+      if (flushed >= target || (await commitAfter(deadline - Date.now(), idle))) return pgLsn(target);
+      // No commit in time: give the WAL writer the rest of its cycle (asynchronous commits are
+      // flushed within 3 x wal_writer_delay) and read the flushed position again after it: what
+      // is still unflushed then belongs to open transactions, invisible to every snapshot, and
+      // the flushed position covers everything committed before the lock unless it cuts a record.
+      do {
+        await sleep(Math.min(10, Math.max(0, deadline - Date.now())));
         flushed = await readFlushed();
-      }
+      } while (flushed < target && Date.now() < deadline);
       return pgLsn(flushed < target ? flushed : target);
     },
   });

@@ -23,7 +23,8 @@ export async function syncPrimaryLock(ctx: EpochContext): Promise<EpochResult> {
   let position;
   for (;;) {
     try {
-      position = await repl.lockTablesForSync(primary.control, tables, ctx.lockWaitMs);
+      // A lane session is idle until it imports the snapshot: the engine may use it meanwhile.
+      position = await repl.lockTablesForSync(primary.control, tables, ctx.lockWaitMs, primary.sessions[0]);
       break;
     } catch (err) {
       await repl.endSnapshot(primary.control).catch(() => undefined);

@@ -269,21 +269,40 @@ describe('sync primitives', () => {
     expect(closed).toBe(true);
   });
 
-  it('gives a slow spare login no more than the flush wait while the lock is held; the late session still commits and closes', async () => {
+  it('gives a slow spare login no more than the flush wait while the lock is held, then reads the flushed position again; the late session still commits and closes', async () => {
+    // The WAL writer flushes asynchronous commits within its cycle: the position read after the
+    // wait covers them, the one read before it may not.
+    let polls = 0;
     const s = fakeSession((sql) =>
-      sql.includes('LOCK TABLE') ? [{ lsn: '0/5000100', flushed: '0/5000080', wal_writer_delay: '10ms' }] : [{ flushed: '0/5000080' }],
+      sql.includes('LOCK TABLE') ? [{ lsn: '0/5000100', flushed: '0/5000080', wal_writer_delay: '10ms' }] : [{ flushed: ++polls > 3 ? '0/50000C0' : '0/5000080' }],
     );
     const late = { ...fakeSession(() => [{ xid: '9' }]), closed: false };
     late.close = async () => void (late.closed = true);
     // The login completes only when the test says so: long after the sync point has moved on.
     let login!: () => void;
     const slow = createPostgresReplication({ versionNum: 150006, wal: DEFAULT_WAL_GEOMETRY }, () => new Promise((resolve) => (login = () => resolve(late))));
-    expect(formatPosition(await slow.lockTablesForSync(s, [table], 750))).toBe('0/5000080');
+    expect(formatPosition(await slow.lockTablesForSync(s, [table], 750))).toBe('0/50000C0');
+    expect(polls).toBeGreaterThan(3);
     expect(late.log).toEqual([]);
     login();
     await new Promise((r) => setTimeout(r, 10));
     expect(late.log).toEqual(['SELECT pg_catalog.pg_current_xact_id()::text AS xid']);
     expect(late.closed).toBe(true);
+  });
+
+  it('commits on the idle session it is given (no login under the lock) and leaves it open', async () => {
+    let opened = 0;
+    const withSpare = createPostgresReplication({ versionNum: 150006, wal: DEFAULT_WAL_GEOMETRY }, async () => {
+      opened++;
+      return fakeSession(() => [{ xid: '1' }]);
+    });
+    const s = fakeSession(() => [{ lsn: '0/5000100', flushed: '0/5000000', wal_writer_delay: '200ms' }]);
+    const lane = { ...fakeSession(() => [{ xid: '3' }]), closed: false };
+    lane.close = async () => void (lane.closed = true);
+    expect(formatPosition(await withSpare.lockTablesForSync(s, [table], 750, lane))).toBe('0/5000100');
+    expect(lane.log).toEqual(['SELECT pg_catalog.pg_current_xact_id()::text AS xid']);
+    expect(lane.closed).toBe(false);
+    expect(opened).toBe(0);
   });
 
   it('without a spare session, waits for the WAL writer when the insert position is ahead of the flushed one, then uses the flushed one', async () => {
