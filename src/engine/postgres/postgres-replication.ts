@@ -16,9 +16,12 @@
  *   - received_lsn > L: the worker is on a message past L, so every transaction that committed
  *     at or before L is applied;
  *   - received_lsn = L: the commit ending at L may still be applying: it is done once a later
- *     poll sees the worker 'idle' in pg_stat_activity with nothing newer received (needs
- *     pg_read_all_stats or the subscription owner's role to see the state; without it the next
- *     keepalive decides).
+ *     poll, with nothing newer received, sees the worker waiting for data in its main loop
+ *     (wait_event LogicalApplyMain), which it only does once everything received is applied.
+ *     Its state 'idle' is not enough: a COMMIT PREPARED (two_phase) or a streamed transaction
+ *     handed to a parallel worker (PostgreSQL 16+) is applied with the state still 'idle' from
+ *     the message before. Seeing the wait needs pg_read_all_stats or the subscription owner's
+ *     role; without it the next keepalive decides.
  * This needs neither the publisher's session nor superuser. It is what PostgreSQL's own tests
  * check from the publisher side (pg_stat_replication.replay_lsn in wait_for_catchup), seen from
  * the subscriber, and without waiting for the subscriber's own WAL flush.
@@ -137,7 +140,7 @@ export function subscriptionsSql(versionNum: number, opts: { withWorkerState?: b
   return `SELECT s.oid::int8::text AS subid, s.subname::text AS name, s.subenabled AS enabled,
   st.pid AS pid, st.received_lsn::text AS received_lsn, st.latest_end_lsn::text AS latest_end_lsn,
   ${errors ? 'ss.apply_error_count::text AS apply_errors, ss.sync_error_count::text AS sync_errors' : 'NULL::text AS apply_errors, NULL::text AS sync_errors'},
-  ${opts.withWorkerState ? 'a.state AS worker_state' : 'NULL::text AS worker_state'}
+  ${opts.withWorkerState ? "CASE WHEN a.state IS NULL THEN NULL WHEN a.wait_event = 'LogicalApplyMain' THEN 'waiting' ELSE 'busy' END AS worker_state" : 'NULL::text AS worker_state'}
 FROM pg_catalog.pg_subscription s
 LEFT JOIN pg_catalog.pg_stat_subscription st ON st.subid = s.oid AND st.relid IS NULL${leaderOnly}
 ${errors ? 'LEFT JOIN pg_catalog.pg_stat_subscription_stats ss ON ss.subid = s.oid' : ''}
@@ -154,6 +157,7 @@ export interface SubscriptionRow {
   readonly latestEnd: bigint | null;
   readonly applyErrors: number | null;
   readonly syncErrors: number | null;
+  /** 'waiting' (for data, in its main loop), 'busy', or null when not visible to this role. */
   readonly workerState: string | null;
 }
 
@@ -223,7 +227,7 @@ export function subscriptionApplied(sub: SubscriptionRow, target: bigint, watch:
   if (sub.latestEnd !== null && sub.latestEnd >= target) return true;
   if (sub.received !== null && sub.received > target) return true;
   if (sub.received === target) {
-    if (watch.sawReceivedAtTarget && sub.workerState === 'idle') return true;
+    if (watch.sawReceivedAtTarget && sub.workerState === 'waiting') return true;
     watch.sawReceivedAtTarget = true;
     return false;
   }

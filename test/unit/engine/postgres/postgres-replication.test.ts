@@ -79,7 +79,7 @@ describe('physical standby status', () => {
 });
 
 // Captured from PostgreSQL 15.20 (a subscriber, as superuser).
-const subRow: Row = { subid: '16416', name: 'sub', enabled: true, pid: 21688, received_lsn: '0/58AA1A8', latest_end_lsn: '0/58AA1A8', apply_errors: '0', sync_errors: '0', worker_state: 'idle' };
+const subRow: Row = { subid: '16416', name: 'sub', enabled: true, pid: 21688, received_lsn: '0/58AA1A8', latest_end_lsn: '0/58AA1A8', apply_errors: '0', sync_errors: '0', worker_state: 'waiting' };
 
 describe('logical subscriber status', () => {
   it('maps a running subscription', () => {
@@ -123,7 +123,7 @@ describe('logical subscriber status', () => {
 
 describe('has a subscription applied up to L?', () => {
   const L = lsn('0/5000');
-  const sub = (over: Partial<SubscriptionRow>): SubscriptionRow => ({ name: 's', enabled: true, pid: 1, received: null, latestEnd: null, applyErrors: null, syncErrors: null, workerState: 'idle', ...over });
+  const sub = (over: Partial<SubscriptionRow>): SubscriptionRow => ({ name: 's', enabled: true, pid: 1, received: null, latestEnd: null, applyErrors: null, syncErrors: null, workerState: 'waiting', ...over });
 
   it('yes once a keepalive at or past L was processed (idle primary: WAL past the last published commit)', () => {
     expect(subscriptionApplied(sub({ received: L, latestEnd: L }), L, { sawReceivedAtTarget: false })).toBe(true);
@@ -131,19 +131,19 @@ describe('has a subscription applied up to L?', () => {
   });
 
   it('yes when the worker already received a message past L (busy primary)', () => {
-    expect(subscriptionApplied(sub({ received: L + 1n, latestEnd: L - 100n, workerState: 'active' }), L, { sawReceivedAtTarget: false })).toBe(true);
+    expect(subscriptionApplied(sub({ received: L + 1n, latestEnd: L - 100n, workerState: 'busy' }), L, { sawReceivedAtTarget: false })).toBe(true);
   });
 
   it('no while behind', () => {
     expect(subscriptionApplied(sub({ received: L - 1n, latestEnd: L - 1n }), L, { sawReceivedAtTarget: false })).toBe(false);
   });
 
-  it('a commit ending exactly at L counts only after a later poll sees the worker idle', () => {
+  it('a commit ending exactly at L counts only after a later poll sees the worker waiting for data in its main loop', () => {
     const w = { sawReceivedAtTarget: false };
-    // first sight: the commit may still be applying, even if the state read says idle
-    expect(subscriptionApplied(sub({ received: L, latestEnd: L - 50n, workerState: 'idle' }), L, w)).toBe(false);
-    expect(subscriptionApplied(sub({ received: L, latestEnd: L - 50n, workerState: 'active' }), L, w)).toBe(false);
-    expect(subscriptionApplied(sub({ received: L, latestEnd: L - 50n, workerState: 'idle' }), L, w)).toBe(true);
+    // first sight: the commit may still be applying, even if the worker was seen waiting
+    expect(subscriptionApplied(sub({ received: L, latestEnd: L - 50n, workerState: 'waiting' }), L, w)).toBe(false);
+    expect(subscriptionApplied(sub({ received: L, latestEnd: L - 50n, workerState: 'busy' }), L, w)).toBe(false);
+    expect(subscriptionApplied(sub({ received: L, latestEnd: L - 50n, workerState: 'waiting' }), L, w)).toBe(true);
   });
 
   it('the state is not enough when this role cannot see it (null): wait for the keepalive', () => {
@@ -154,9 +154,9 @@ describe('has a subscription applied up to L?', () => {
 
   it('no while the worker is down, and a restarted worker starts over', () => {
     const w = { sawReceivedAtTarget: false };
-    expect(subscriptionApplied(sub({ received: L, latestEnd: L - 50n, workerState: 'active' }), L, w)).toBe(false);
+    expect(subscriptionApplied(sub({ received: L, latestEnd: L - 50n, workerState: 'busy' }), L, w)).toBe(false);
     expect(subscriptionApplied(sub({ pid: null, received: null, latestEnd: null }), L, w)).toBe(false);
-    expect(subscriptionApplied(sub({ received: L, latestEnd: L - 50n, workerState: 'idle' }), L, w)).toBe(false);
+    expect(subscriptionApplied(sub({ received: L, latestEnd: L - 50n, workerState: 'waiting' }), L, w)).toBe(false);
   });
 });
 
