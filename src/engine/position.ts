@@ -31,7 +31,11 @@ export function parseMariadbGtid(text: string): Position {
   return { kind: 'mariadb-gtid', domains };
 }
 
-/** MySQL GTID set: "uuid:1-100:105,uuid2:1-5" (whitespace and newlines allowed, as gtid_executed prints). */
+/**
+ * MySQL GTID set: "uuid:1-100:105,uuid2:1-5" (whitespace and newlines allowed, as gtid_executed
+ * prints). MySQL 8.3+ tagged GTIDs: a tag among the pieces ("uuid:1-100:etl:1-5") names the
+ * intervals after it; they are kept under the key "uuid:tag" (tags are case-insensitive).
+ */
 export function parseMysqlGtidSet(text: string): Position {
   const sets = new Map<string, [bigint, bigint][]>();
   const cleaned = text.replace(/\s+/g, '');
@@ -41,17 +45,27 @@ export function parseMysqlGtidSet(text: string): Position {
     if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(uuid) || pieces.length === 0) {
       throw new PositionParseError('mysql-gtid', text);
     }
-    const list = sets.get(uuid) ?? [];
+    let key = uuid;
+    let intervals = 0;
+    const flush = () => {
+      if (intervals === 0 && key !== uuid) throw new PositionParseError('mysql-gtid', text);
+    };
     for (const iv of pieces) {
-      // MySQL 8.3+ tagged GTIDs ("uuid:tag:1-5") carry a tag before the intervals: keep it in the key.
+      if (/^[A-Za-z_][A-Za-z0-9_]{0,31}$/.test(iv)) {
+        flush();
+        key = `${uuid}:${iv.toLowerCase()}`;
+        intervals = 0;
+        continue;
+      }
       const m = /^(\d+)(?:-(\d+))?$/.exec(iv);
       if (!m) throw new PositionParseError('mysql-gtid', text);
       const lo = BigInt(m[1]!);
       const hi = m[2] ? BigInt(m[2]) : lo;
       if (hi < lo) throw new PositionParseError('mysql-gtid', text);
-      list.push([lo, hi]);
+      sets.set(key, normalizeIntervals([...(sets.get(key) ?? []), [lo, hi]]));
+      intervals++;
     }
-    sets.set(uuid, normalizeIntervals(list));
+    flush();
   }
   return { kind: 'mysql-gtid', sets };
 }

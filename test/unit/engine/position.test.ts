@@ -53,6 +53,21 @@ describe('MySQL GTID sets', () => {
     expect(hasReached(b, a)).toBe(true);
     expect(hasReached(a, b)).toBe(false);
   });
+  it('MySQL 8.3+ tagged GTIDs: a tag names the intervals after it, kept apart from the untagged ones', () => {
+    // As gtid_executed prints a set with tagged transactions (SET gtid_next = 'AUTOMATIC:etl').
+    const p = parseMysqlGtidSet(`${u1}:1-100:ETL:1-5:7,\n${u2}:1-3`);
+    expect(formatPosition(p)).toBe(`${u1}:1-100,${u1}:etl:1-5:7,${u2}:1-3`);
+    // The printed form reads back the same (it goes to WAIT_FOR_EXECUTED_GTID_SET as it is).
+    expect(comparePositions(parseMysqlGtidSet(formatPosition(p)), p)).toBe('equal');
+    const moreTagged = parseMysqlGtidSet(`${u1}:1-100:etl:1-7,${u2}:1-3`);
+    expect(comparePositions(p, moreTagged)).toBe('before');
+    // A tagged transaction is a different one from the untagged number: not contained.
+    expect(comparePositions(parseMysqlGtidSet(`${u1}:1-100:etl:101`), parseMysqlGtidSet(`${u1}:1-101`))).toBe('incomparable');
+    expect(parseMysqlGtidSet(`${u1}:etl:1-2`).kind).toBe('mysql-gtid');
+    // A tag with nothing after it, or not a tag at all.
+    expect(() => parseMysqlGtidSet(`${u1}:1-2:etl`)).toThrow(PositionParseError);
+    expect(() => parseMysqlGtidSet(`${u1}:1-2:9tag:3`)).toThrow(PositionParseError);
+  });
   it('rejects bad uuids and reversed intervals', () => {
     expect(() => parseMysqlGtidSet('nope:1-2')).toThrow(PositionParseError);
     expect(() => parseMysqlGtidSet(`${u1}:5-2`)).toThrow(PositionParseError);
