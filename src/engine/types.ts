@@ -141,6 +141,8 @@ export interface ReplicaStatus {
    * otherwise. A running thread with one stops by itself once it gets there.
    */
   readonly applyUntil?: string | null;
+  /** MySQL family: what the apply thread is doing (Slave_SQL_Running_State), when it runs. */
+  readonly applyState?: string | null;
   /** PostgreSQL: pg_is_wal_replay_paused(). */
   readonly paused: boolean;
   /** Logical subscriptions on this server (PostgreSQL), empty otherwise. */

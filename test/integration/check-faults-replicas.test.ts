@@ -171,6 +171,29 @@ for (const engine of ENGINES as SandboxEngine[]) {
     });
 
     /**
+     * Pins a hang: STOP SLAVE waits while the SQL thread waits for a lock held on the replica, so a
+     * sync point on a replica a few seconds behind for that reason (under --max-lag) waited as
+     * long as the lock was held, here forever (the holder lets go only after the run).
+     */
+    it.runIf(engine === 'mariadb')('a replica whose SQL thread waits for a lock held on it is left out of the sync point after --lock-wait-timeout, not waited for', async () => {
+      const lagging = sb.node('replica2');
+      await execOnNode(sb.info, 'primary', ['DELETE FROM f.small WHERE id >= 1000'], { binlog: true });
+      await waitForReplicas(sb.info);
+      const blocker = await makeLag(lagging.name);
+      try {
+        const res = await watchedCheck({ ...base(), maxLagSeconds: 3600, lockWaitMs: 1_000 }).result;
+        expect(res.verdict).toBe('incomplete');
+        expectHealthyFullyChecked(res, sb.replicas.find((n) => n !== lagging)!);
+        expectOnlyErrors(res, lagging, /SQL thread has waited over 1s for a lock held on the replica \("Waiting for table metadata lock"\)/);
+      } finally {
+        await blocker.close();
+      }
+      await waitForReplicas(sb.info);
+      const [st] = (await execOnNode(sb.info, lagging.name, ['SHOW SLAVE STATUS']))[0]!.rows;
+      expect(st!['Slave_SQL_Running']).toBe('Yes');
+    });
+
+    /**
      * Lag with replication running: MariaDB's SQL thread waits on a table lock taken on the
      * replica; a standby's replay waits on a conflicting query (max_standby_streaming_delay=-1).
      * Returns the session to close to let it catch up.

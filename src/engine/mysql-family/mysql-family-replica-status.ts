@@ -43,6 +43,8 @@ export interface ReplicaStatusFacts {
   readonly usingGtid: string;
   /** Until_Condition while one is in force ('None', and MySQL's 'DONE' once reached, are not). */
   readonly applyUntil: string | null;
+  /** Slave_SQL_Running_State / Replica_SQL_Running_State, null when empty. */
+  readonly applyState: string | null;
 }
 
 export function parseReplicaStatusRow(row: Row): ReplicaStatusFacts {
@@ -72,6 +74,7 @@ export function parseReplicaStatusRow(row: Row): ReplicaStatusFacts {
     executedGtidSet: statusText(row, 'Executed_Gtid_Set'),
     usingGtid: statusText(row, 'Using_Gtid'),
     applyUntil: untilCondition(row),
+    applyState: statusText(row, 'Slave_SQL_Running_State', 'Replica_SQL_Running_State').trim() || null,
   };
 }
 

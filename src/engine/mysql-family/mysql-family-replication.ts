@@ -77,6 +77,7 @@ export class MysqlFamilyReplication implements ReplicationProbe {
       executedAtSource: facts.executedFilePos,
       openTempTables: temp,
       applyUntil: facts.applyUntil,
+      applyState: facts.applyState,
       paused: false,
       subscriptions: Object.freeze([]),
     } satisfies ReplicaStatus);

@@ -35,7 +35,7 @@ export async function syncReplicaUntil(ctx: EpochContext): Promise<EpochResult> 
   await Promise.all(
     replicas.map(async (r) => {
       try {
-        const st = await r.engine.replication.replicaStatus(r.control);
+        const st = await notWaitingForLock(r, ctx.lockWaitMs);
         if (!st) throw new Error('is no longer a replica');
         if (st.lastError) throw new Error(`replication error: ${st.lastError}`);
         if (!st.applying || !st.receiving) throw new Error('replication is not running (stopped by someone else?)');
@@ -152,6 +152,28 @@ export async function syncReplicaUntil(ctx: EpochContext): Promise<EpochResult> 
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Slave_SQL_Running_State of an apply thread blocked by a lock taken on the replica itself. */
+const WAITING_FOR_LOCK = /^waiting for (table (metadata |level )?|global read |backup |commit )?lock/i;
+
+/**
+ * The replica's status, once its apply thread is not waiting for a lock someone holds on the
+ * replica (LOCK TABLES, a long transaction's metadata lock, FLUSH TABLES WITH READ LOCK): STOP
+ * SLAVE waits for such a thread as long as the lock is held, which would hold the whole sync
+ * point. Gives it lockWaitMs (a passing wait clears), then leaves the replica out with the reason.
+ */
+async function notWaitingForLock(r: EpochReplica, lockWaitMs: number) {
+  const deadline = Date.now() + lockWaitMs;
+  for (;;) {
+    const st = await r.engine.replication.replicaStatus(r.control);
+    const state = st?.applying ? (st.applyState ?? '') : '';
+    if (!WAITING_FOR_LOCK.test(state)) return st;
+    if (Date.now() >= deadline) {
+      throw new Error(`its SQL thread has waited over ${lockWaitMs / 1000}s for a lock held on the replica ("${state}"): stopping it would wait as long, so it is left out (look for LOCK TABLES or a long transaction on it)`);
+    }
+    await sleep(50);
+  }
+}
 
 /**
  * A direct replica, its SQL thread stopped: apply exactly up to `target`, the primary's binlog
