@@ -13,6 +13,7 @@ import type { CheckResult } from '../../src/api/check.js';
 import { ENGINES, withSandbox } from '../support/topology.js';
 import { createTablesEverywhere } from '../support/pg-tables.js';
 import { label, watchedCheck } from '../support/check-run.js';
+import { startRoundRobinProxy } from '../support/round-robin-proxy.js';
 
 const ROWS = 200_000;
 
@@ -220,6 +221,30 @@ for (const engine of ENGINES as SandboxEngine[]) {
         await new Promise((r) => setTimeout(r, 200));
       }
     }
+
+    it('a replica address that leads to different servers (a load balancer) is refused for it: its lanes would compare another server', async () => {
+      const [a, b] = sb.replicas;
+      const proxy = await startRoundRobinProxy([a!.port, b!.port]);
+      try {
+        const url = new URL(a!.dsn);
+        url.port = String(proxy.port);
+        // One TCP connection per session (sslmode=prefer would try TLS on one server, then
+        // connect in clear to the next).
+        if (engine === 'postgres') url.searchParams.set('sslmode', 'disable');
+        const res = await watchedCheck({ ...base(), chunkTime: 0.5, replicas: [b!.dsn, url.toString()] }).result;
+        expect(proxy.connections()).toBeGreaterThan(1);
+        const proxied = res.tables.filter((t) => t.replica === label(proxy.port));
+        expect(proxied.length, JSON.stringify(res.tables)).toBe(2);
+        for (const t of proxied) {
+          expect(t.status).toBe('error');
+          expect(t.reason).toMatch(/reached another server .* than the first one .*load balancer, proxy or DNS name/);
+        }
+        expectHealthyFullyChecked(res, b!);
+        expect(res.verdict).toBe('incomplete');
+      } finally {
+        await proxy.close();
+      }
+    });
 
     it("the tool's connection to a replica killed mid-chunk: it reconnects, retries at a fresh sync point, all consistent", async () => {
       const target = victim();

@@ -14,20 +14,26 @@ import { mysqlFamilyIntrospector } from './mysql-family-introspector.js';
 import { MysqlFamilyReplication } from './mysql-family-replication.js';
 import { mysqlFamilySql } from './mysql-family-sql.js';
 import { firstSessionThen } from '../first-session.js';
+import { assertSameServer } from '../same-server.js';
 
 /** The version (and GTID mode) from a first session, which is kept: it becomes the engine's first session. */
-async function learnServer(connector: Connector, server: ServerRef, onClose: (s: MysqlFamilySession) => void): Promise<{ facts: ServerFacts; first: MysqlFamilySession }> {
+/** Which server a connection reached (same-server.ts): server_id is unique among replication peers. */
+const IDENTITY_COLUMNS = '@@GLOBAL.server_id AS server_id, @@hostname AS server_host, @@port AS server_port';
+const identityOf = (row: Record<string, unknown>) => `server_id ${String(row['server_id'])} on ${String(row['server_host'])}:${String(row['server_port'])}`;
+
+async function learnServer(connector: Connector, server: ServerRef, onClose: (s: MysqlFamilySession) => void): Promise<{ facts: ServerFacts; first: MysqlFamilySession; identity: string }> {
   const conn = await connector.open();
   const s = new MysqlFamilySession(conn, server, conn.threadId, errorContext(connector.config.spec), onClose);
   try {
-    const version = parseServerVersion(String((await s.query('SELECT VERSION() AS version'))[0]?.['version'] ?? ''));
+    const row = (await s.query(`SELECT VERSION() AS version, ${IDENTITY_COLUMNS}`))[0] ?? {};
+    const version = parseServerVersion(String(row['version'] ?? ''));
     let gtidMode = false;
     if (!isMariadbVersion(version.text)) {
       // Unknown on servers that only speak the protocol (and on MySQL < 5.6): no GTIDs then.
       const rows = await s.query('SELECT @@GLOBAL.gtid_mode AS gtid_mode').catch(() => []);
       gtidMode = String(rows[0]?.['gtid_mode'] ?? '').toUpperCase() === 'ON';
     }
-    return { facts: { version, gtidMode }, first: s };
+    return { facts: { version, gtidMode }, first: s, identity: identityOf(row) };
   } catch (err) {
     await s.close();
     throw err;
@@ -43,7 +49,7 @@ export async function createMysqlFamilyEngine(spec: ConnectionSpec, opts: Connec
   const connector = new Connector({ spec, opts });
   const open = new Set<Session>();
   const forget = (x: MysqlFamilySession) => open.delete(x);
-  const { facts, first } = await learnServer(connector, server, forget);
+  const { facts, first, identity } = await learnServer(connector, server, forget);
   const flavor = flavorFor(facts);
   const setup = sessionSetupStatements(opts, flavor.statements.noStatementTimeout);
   let closing = false;
@@ -58,6 +64,12 @@ export async function createMysqlFamilyEngine(spec: ConnectionSpec, opts: Connec
   const next = firstSessionThen(first, async () => {
     const s = await openSession(connector, server, setup, forget);
     open.add(s);
+    try {
+      assertSameServer(spec.label, identity, identityOf((await s.query(`SELECT ${IDENTITY_COLUMNS}`))[0] ?? {}));
+    } catch (err) {
+      await s.close();
+      throw err;
+    }
     return s;
   });
   const session = async (): Promise<MysqlFamilySession> => {

@@ -48,7 +48,8 @@ export function sessionSetupSql(opts: Pick<ConnectOptions, 'lockWaitMs'>): strin
     "SET search_path = ''",
     'SET jit = off',
     'SET default_transaction_read_only = on',
-    'SELECT pg_backend_pid() AS pid',
+    // Which server this is (same-server.ts), in the same round trip.
+    'SELECT pg_backend_pid() AS pid, pg_catalog.host(pg_catalog.inet_server_addr()) AS server_addr, pg_catalog.inet_server_port() AS server_port',
   ].join('; ');
 }
 
@@ -62,6 +63,8 @@ export class PgSession implements Session {
     readonly server: ServerRef,
     readonly connectionId: number,
     private readonly onClose: (s: PgSession) => void,
+    /** Which server this is (the address and port it accepted the connection on), for same-server.ts. */
+    readonly identity = '',
   ) {
     // An idle client that loses its server emits 'error'; without a listener node would crash.
     client.on('error', (err) => {
@@ -164,7 +167,10 @@ export async function openSession(spec: ConnectionSpec, opts: ConnectOptions, on
   try {
     const res: unknown = await client.query(sessionSetupSql(opts));
     const rows = (Array.isArray(res) ? res[res.length - 1] : res) as pg.QueryResult;
-    return new PgSession(client, server, Number(rows.rows[0]?.['pid'] ?? 0), onClose);
+    const row = rows.rows[0] ?? {};
+    // Stable across restarts; no address over a Unix socket, where no load balancer sits between.
+    const identity = row['server_addr'] == null ? 'a local socket' : `${String(row['server_addr'])} port ${String(row['server_port'])}`;
+    return new PgSession(client, server, Number(row['pid'] ?? 0), onClose, identity);
   } catch (err) {
     await client.end().catch(() => undefined);
     throw toSyncpointError(err, spec.label);

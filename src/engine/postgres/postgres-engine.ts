@@ -13,6 +13,7 @@ import { postgresIntrospector } from './postgres-introspector.js';
 import { createPostgresReplication, type PgServerFacts } from './postgres-replication.js';
 import { postgresDialect } from './postgres-sql.js';
 import { firstSessionThen } from '../first-session.js';
+import { assertSameServer } from '../same-server.js';
 
 export const MIN_VERSION_NUM = 130000;
 
@@ -35,9 +36,16 @@ const FACTS_SQL = `SELECT current_setting('server_version') AS version,
 export async function createPostgresEngine(spec: ConnectionSpec, opts: ConnectOptions): Promise<Engine> {
   const sessions = new Set<PgSession>();
   const forget = (s: PgSession) => sessions.delete(s);
+  let firstIdentity: string | null = null;
   const open = async () => {
     const s = await openSession(spec, opts, forget);
     sessions.add(s);
+    try {
+      assertSameServer(spec.label, (firstIdentity ??= s.identity), s.identity);
+    } catch (err) {
+      await s.close();
+      throw err;
+    }
     return s;
   };
 

@@ -26,7 +26,7 @@ describe('session setup', () => {
   it('reads only, with an empty search_path, and reports the backend pid last', () => {
     expect(sql).toContain("SET search_path = ''");
     expect(sql).toContain('SET default_transaction_read_only = on');
-    expect(sql.endsWith('SELECT pg_backend_pid() AS pid')).toBe(true);
+    expect(sql.endsWith('SELECT pg_backend_pid() AS pid, pg_catalog.host(pg_catalog.inet_server_addr()) AS server_addr, pg_catalog.inet_server_port() AS server_port')).toBe(true);
   });
 });
 
