@@ -118,6 +118,17 @@ function cmp<T extends bigint | string>(a: T, b: T): -1 | 0 | 1 {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/**
+ * Binlog files by their number: "binlog.999999" comes before "binlog.1000000" (the server widens
+ * the suffix past six digits), which a text comparison gets wrong.
+ */
+export function compareBinlogFiles(a: string, b: string): -1 | 0 | 1 {
+  const ma = /^(.*?)(\d+)$/.exec(a);
+  const mb = /^(.*?)(\d+)$/.exec(b);
+  if (ma && mb && ma[1] === mb[1]) return cmp(BigInt(ma[2]!), BigInt(mb[2]!));
+  return cmp(a, b);
+}
+
 function fromSigns(less: boolean, greater: boolean): Ordering {
   if (less && greater) return 'incomparable';
   if (less) return 'before';
@@ -140,7 +151,7 @@ export function comparePositions(a: Position, b: Position): Ordering {
       return (['before', 'equal', 'after'] as const)[cmp(a.lsn, (b as typeof a).lsn) + 1]!;
     case 'binlog-file-pos': {
       const bb = b as typeof a;
-      const c = cmp(a.file, bb.file) || cmp(a.pos, bb.pos);
+      const c = compareBinlogFiles(a.file, bb.file) || cmp(a.pos, bb.pos);
       return (['before', 'equal', 'after'] as const)[c + 1]!;
     }
     case 'mariadb-gtid': {

@@ -5,6 +5,7 @@ import {
   hasReached,
   matchesOnDomains,
   parseBinlogFilePos,
+  compareBinlogFiles,
   parseMariadbGtid,
   parseMysqlGtidSet,
   parsePgLsn,
@@ -33,6 +34,15 @@ describe('MariaDB GTID positions', () => {
     expect(matchesOnDomains(parseMariadbGtid('0-1-8,5-9-3'), parseMariadbGtid('0-1-8'))).toBe(true);
     expect(matchesOnDomains(parseMariadbGtid('0-1-9'), parseMariadbGtid('0-1-8'))).toBe(false);
     expect(matchesOnDomains(parseMariadbGtid('5-9-3'), parseMariadbGtid('0-1-8'))).toBe(false);
+  });
+});
+
+describe('binlog coordinates', () => {
+  it('orders files by their number, past six digits too', () => {
+    expect(comparePositions(parseBinlogFilePos('binlog.999999:500'), parseBinlogFilePos('binlog.1000000:4'))).toBe('before');
+    expect(comparePositions(parseBinlogFilePos('binlog.000010:4'), parseBinlogFilePos('binlog.000009:900'))).toBe('after');
+    expect(comparePositions(parseBinlogFilePos('binlog.000010:4'), parseBinlogFilePos('binlog.000010:4'))).toBe('equal');
+    expect(compareBinlogFiles('mysql-bin.000002', 'mysql-bin.000010')).toBe(-1);
   });
 });
 
