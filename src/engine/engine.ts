@@ -124,6 +124,13 @@ export interface ReplicationProbe {
    * the position is not flushed yet; without it, it opens a session of its own).
    */
   lockTablesForSync(s: Session, tables: readonly TableInfo[], lockWaitMs: number, idle?: Session): Promise<Position>;
+
+  /**
+   * Why the primary's positions cannot be waited for on this replica, or null when they can:
+   * e.g. a PostgreSQL subscriber of another publisher (its positions are that server's WAL).
+   * Engines without such a case leave it out.
+   */
+  sourceProblem?(replica: Session, primary: Session): Promise<string | null>;
 }
 
 export interface ConnectOptions {

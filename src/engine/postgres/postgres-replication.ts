@@ -373,6 +373,25 @@ export function createPostgresReplication(facts: PgServerFacts, openSpare?: () =
       return mapLogicalStatus(subs, await subscriptionSource(s));
     },
 
+    /**
+     * A subscriber's positions (received_lsn, latest_end_lsn) are its publisher's WAL: they mean
+     * the primary's only when every enabled subscription streams from a logical slot on the
+     * primary (WAL positions are server-wide: any of its databases). A subscriber of another
+     * subscriber (a cascade) or of another server is refused for the wait. subslotname and
+     * pg_replication_slots are readable by every role. Physical standbys, cascaded or not, replay
+     * the primary's own WAL.
+     */
+    async sourceProblem(replica: Session, primary: Session): Promise<string | null> {
+      if (await inRecovery(replica)) return null;
+      const subs = await run(replica, `SELECT s.subname::text AS name, s.subslotname::text AS slot FROM pg_catalog.pg_subscription s
+        WHERE s.subenabled AND s.subdbid = (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database()) ORDER BY s.subname`);
+      if (subs.length === 0) return null;
+      const slots = new Set((await run(primary, "SELECT slot_name::text AS slot FROM pg_catalog.pg_replication_slots WHERE slot_type = 'logical'")).map((r) => String(r['slot'])));
+      const foreign = subs.filter((r) => r['slot'] == null || !slots.has(String(r['slot'])));
+      if (foreign.length === 0) return null;
+      return `subscription(s) ${foreign.map((r) => `"${String(r['name'])}" (slot ${r['slot'] == null ? 'NONE' : `"${String(r['slot'])}"`})`).join(', ')} do not stream from a logical slot of the primary: this subscriber replicates from another server (a cascade?), whose WAL positions are not the primary's; check it against its own publisher`;
+    },
+
     async discoverReplicas(s: Session): Promise<DiscoveredReplica[]> {
       return mapDiscovered(await run(s, DISCOVER_SQL));
     },

@@ -100,6 +100,8 @@ export async function resolveTopology(opts: TopologyOptions): Promise<Topology> 
           const session = await engine.session();
           const status = await engine.replication.replicaStatus(session);
           if (!status) return { label: spec.label, engine, control: session, status: null, error: 'not a replica (no replication configured on this server)' };
+          const problem = await engine.replication.sourceProblem?.(session, control);
+          if (problem) return { label: spec.label, engine, control: session, status, error: problem };
           return { label: spec.label, engine, control: session, status, error: null };
         } catch (err) {
           if (err instanceof SyncpointError && err.kind === 'usage') throw err;

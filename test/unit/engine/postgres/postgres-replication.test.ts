@@ -193,6 +193,27 @@ describe('conninfo', () => {
   });
 });
 
+describe('whose positions a subscriber applies', () => {
+  const subscriber = (subs: Row[]) => fakeSession((sql) => (sql.includes('pg_is_in_recovery') ? [{ standby: false }] : subs));
+  const primary = (slots: string[]) => fakeSession(() => slots.map((slot) => ({ slot })));
+
+  it('a subscriber whose enabled subscriptions all stream from logical slots of the primary: fine', async () => {
+    expect(await probe.sourceProblem!(subscriber([{ name: 'sub', slot: 'sub' }]), primary(['sub', 'other']))).toBeNull();
+  });
+
+  it("a subscription whose slot the primary does not have (a cascade, another publisher) is named: its positions are another server's WAL", async () => {
+    const why = await probe.sourceProblem!(subscriber([{ name: 'a', slot: 'a' }, { name: 'b', slot: 'from_hub' }]), primary(['a']));
+    expect(why).toMatch(/subscription\(s\) "b" \(slot "from_hub"\) do not stream from a logical slot of the primary: .*another server/);
+  });
+
+  it('a standby replays the primary\'s own WAL, cascaded or not: not asked', async () => {
+    const standby = fakeSession(() => [{ standby: true }]);
+    const p = primary([]);
+    expect(await probe.sourceProblem!(standby, p)).toBeNull();
+    expect(p.log).toEqual([]);
+  });
+});
+
 describe('sync primitives', () => {
   const table = { schema: 'app', name: 'acct' } as TableInfo;
 
