@@ -200,6 +200,9 @@ for (const engine of ENGINES as SandboxEngine[]) {
       expect(r.stdout).toMatch(/d\.nk .*refused .*--allow-keyless/);
       const script = readFileSync(out, 'utf8');
       expect(script).toMatch(engine === 'mariadb' ? /START TRANSACTION;/ : /BEGIN READ WRITE;/);
+      // As --apply replica runs it: writes not replicated further, and MariaDB's key-0 mode.
+      expect(script).toMatch(engine === 'mariadb' ? /^SET SESSION sql_log_bin = 0;$/m : /^SET session_replication_role = replica;$/m);
+      if (engine === 'mariadb') expect(script).toMatch(/^SET SESSION sql_mode = '[A-Z_,]*NO_AUTO_VALUE_ON_ZERO';$/m);
       expect(script).toMatch(/-- missing: id=4999 -> the primary's row/);
       expect(script).toMatch(/-- extra: id=9999 -> not on the primary: delete/);
       expect((script.match(/^COMMIT;$/gm) ?? []).length).toBe(engine === 'mariadb' ? 3 : 2);
@@ -231,6 +234,34 @@ for (const engine of ENGINES as SandboxEngine[]) {
       // The primary's own rows were re-written with their own values.
       const p = await execOnNode(info, 'primary', [`SELECT count(*) AS n FROM d.t`], engine === 'mariadb' ? { binlog: true } : {});
       expect(Number(p[0]!.rows[0]!['n'])).toBe(5000);
+    });
+
+    /**
+     * Pins a bug: repair wrote a row whose AUTO_INCREMENT key is 0 under the next free id (the
+     * server takes 0 as "next value" unless NO_AUTO_VALUE_ON_ZERO): the replica gained a row, row 0
+     * stayed wrong, and the primary path copied it on the primary and every replica.
+     */
+    it.runIf(engine === 'mariadb')('a row whose AUTO_INCREMENT key is 0 is repaired in place on both paths, never copied under a new id', async () => {
+      await execOnNode(info, 'primary', [
+        'CREATE TABLE d.ai (id INT AUTO_INCREMENT PRIMARY KEY, v VARCHAR(10))',
+        "SET SESSION sql_mode = CONCAT(@@SESSION.sql_mode, ',NO_AUTO_VALUE_ON_ZERO')",
+        "INSERT INTO d.ai VALUES (0, 'zero'), (1, 'one'), (2, 'two')",
+      ], { binlog: true });
+      await waitForReplicas(info);
+      const rows = async (name: string) => (await execOnNode(info, name, ['SELECT id, v FROM d.ai ORDER BY id']))[0]!.rows.map((r) => `${String(r['id'])}=${String(r['v'])}`);
+      try {
+        for (const apply of ['replica', 'primary'] as const) {
+          await inject(["UPDATE d.ai SET v = 'bad' WHERE id = 0"]);
+          const res = await repair({ ...dsns(), filter: { tables: ['d.ai'] }, apply });
+          expect(res.verdict, `${apply}: ${JSON.stringify(res.tables)}`).toBe('passed');
+          await waitForReplicas(info);
+          expect(await rows('primary'), apply).toEqual(['0=zero', '1=one', '2=two']);
+          expect(await rows(target().name), apply).toEqual(['0=zero', '1=one', '2=two']);
+        }
+      } finally {
+        await execOnNode(info, 'primary', ['DROP TABLE d.ai'], { binlog: true });
+        await waitForReplicas(info);
+      }
     });
 
     if (engine === 'postgres') {

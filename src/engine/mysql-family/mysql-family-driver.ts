@@ -11,16 +11,12 @@ import { configError } from '../../errors.js';
 import type { ConnectOptions, Session } from '../engine.js';
 import type { Row, ServerRef, Sql } from '../types.js';
 import { mapDriverError, type ErrorContext } from './mysql-family-errors.js';
+import { SESSION_SQL_MODE } from './mysql-family-session-mode.js';
 
 type Conn = mysql.Connection;
 type TlsChoice = 'tls' | 'plain';
 
-/**
- * Fixed so every server computes the same text for the same row: no ANSI_QUOTES (identifiers are
- * backtick-quoted), no NO_BACKSLASH_ESCAPES (mysql2 escapes bound strings with backslashes), no
- * PAD_CHAR_TO_FULL_LENGTH / EMPTY_STRING_IS_NULL / ORACLE (they change what CHAR and CONCAT yield).
- */
-export const SESSION_SQL_MODE = 'NO_ENGINE_SUBSTITUTION,STRICT_ALL_TABLES';
+export { SESSION_SQL_MODE } from './mysql-family-session-mode.js';
 
 /**
  * Room for the checksum's materialized derived table in memory: at the 16 MB default a chunk of

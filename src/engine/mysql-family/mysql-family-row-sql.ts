@@ -8,6 +8,7 @@ import type { OrderValue, PrimaryRewrite, RelatedObject, RowPageRequest, RowSql 
 import type { ColumnInfo, KeyValues, Row, Sql, SqlValue, TableInfo } from '../types.js';
 import { boundaryCodec, checksumField, columnKind, type ColumnKind } from './mysql-family-column-kinds.js';
 import { chunkPredicate, indexForKey, qualifiedName, quoteIdent, rowString } from './mysql-family-sql.js';
+import { SESSION_SQL_MODE } from './mysql-family-session-mode.js';
 
 /** Kinds whose order is numeric; every other kind is ordered by its bytes (CAST AS BINARY). */
 const NUMERIC: ReadonlySet<ColumnKind> = new Set(['integer', 'decimal', 'float', 'double', 'bit', 'enum', 'year']);
@@ -310,5 +311,6 @@ export const mysqlFamilyRowSql: RowSql = Object.freeze({
   primaryWriteSetup: () => ["SET SESSION binlog_format = 'STATEMENT'"],
   relatedObjects,
   parseRelated,
-  scriptPreamble: () => ["SET NAMES utf8mb4", "SET SESSION time_zone = '+00:00'"],
+  // The mode the statements were built under (NO_AUTO_VALUE_ON_ZERO: a key 0 stays 0).
+  scriptPreamble: () => ["SET NAMES utf8mb4", "SET SESSION time_zone = '+00:00'", `SET SESSION sql_mode = '${SESSION_SQL_MODE}'`],
 });

@@ -378,10 +378,12 @@ function scriptText(r: RepairResult, body: readonly string[], pe: Engine): strin
   if (body.length === 0) return `-- syncpoint repair: nothing to repair (primary ${r.primary})\n`;
   const head = [
     `-- syncpoint repair: SQL that makes each replica equal to primary ${r.primary}.`,
-    '-- Run each block on the replica it names, in a session whose writes are not replicated further:',
-    ...pe.sql.rows.replicaWriteSetup().map((s) => `--   ${s};`),
+    '-- Run each block on the replica it names. The statements below first keep this session\'s',
+    '-- writes from being replicated any further, as --apply replica does (they fail without the',
+    '-- privilege for it: then stop, rather than write into the replica\'s own change stream).',
     '-- Every row statement was built from the primary\'s row as it was when this script was written.',
     ...r.warnings.map((w) => `-- warning: ${w}`),
+    ...pe.sql.rows.replicaWriteSetup().map((s) => `${s};`),
     ...pe.sql.rows.scriptPreamble().map((s) => `${s};`),
     '',
   ];
