@@ -46,6 +46,12 @@ export interface RelatedObject {
   readonly detail: string;
   /** ON DELETE/UPDATE CASCADE or SET NULL/DEFAULT on a key pointing at this table. */
   readonly cascades: boolean;
+  /**
+   * Triggers: under which session_replication_role it fires (PostgreSQL's tgenabled: 'origin'
+   * for a plain ENABLE, 'replica', 'always', 'disabled'); absent where triggers always fire for a
+   * session's own writes (MySQL family).
+   */
+  readonly firesUnder?: 'origin' | 'replica' | 'always' | 'disabled';
 }
 
 /** What a primary-side rewrite does for one row, or why it cannot. */

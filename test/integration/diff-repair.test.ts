@@ -295,6 +295,38 @@ for (const engine of ENGINES as SandboxEngine[]) {
       expect(forced.verdict).toBe('passed');
     });
 
+    /**
+     * A repair write fires the written table's triggers, which replicated row events never do on a
+     * replica: a trigger writing elsewhere leaves rows the primary lacks (a later primary insert
+     * of the same key stops replication). Such a trigger stops --apply without --force; a
+     * PostgreSQL subscriber's plain trigger is quiet under session_replication_role = replica.
+     */
+    it('triggers that would fire for the repair\'s writes stop --apply without --force', async () => {
+      const my = engine === 'mariadb';
+      const ddl = my
+        ? ['CREATE TABLE d.tg (id INT PRIMARY KEY, v INT)', 'CREATE TABLE d.tg_log (id INT AUTO_INCREMENT PRIMARY KEY, note VARCHAR(10))',
+            "CREATE TRIGGER d.tg_au AFTER UPDATE ON d.tg FOR EACH ROW INSERT INTO d.tg_log (note) VALUES ('u')"]
+        : ['CREATE TABLE d.tg (id int PRIMARY KEY, v int)', 'CREATE TABLE d.tg_log (id serial PRIMARY KEY, note text)',
+            "CREATE FUNCTION d.tg_f() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN INSERT INTO d.tg_log (note) VALUES ('u'); RETURN NEW; END$$",
+            'CREATE TRIGGER tg_au AFTER UPDATE ON d.tg FOR EACH ROW EXECUTE FUNCTION d.tg_f()'];
+      const fill = ['INSERT INTO d.tg VALUES (1, 1), (2, 2)'];
+      if (engine === 'postgres') await createTablesEverywhere(info, ddl, fill);
+      else {
+        await execOnNode(info, 'primary', [...ddl, ...fill], { binlog: true });
+        await waitForReplicas(info);
+      }
+      const opts = { ...dsns(), filter: { tables: ['d.tg'] }, apply: 'replica' as const };
+      await inject(['UPDATE d.tg SET v = 5 WHERE id = 2']);
+      if (!my) {
+        // A plain trigger does not fire under session_replication_role = replica: no --force needed.
+        expect((await repair(opts)).verdict).toBe('passed');
+        await inject(['UPDATE d.tg SET v = 6 WHERE id = 2', 'ALTER TABLE d.tg ENABLE ALWAYS TRIGGER tg_au']);
+      }
+      await expect(repair(opts)).rejects.toThrow(/trigger\(s\) tg_au on d\.tg would fire for the repair's writes.*--force/);
+      const forced = await repair({ ...opts, force: true });
+      expect(forced.verdict).toBe('passed');
+    });
+
     it('under write load: no false rows on the busy tables, exactly the injected ones on the quiet one', async () => {
       const load = await startWriteLoad(info.nodes[0]!.dsn, { tables: ['orders', 'order_items', 'events'], tps: 300, durationMs: 120_000 });
       try {

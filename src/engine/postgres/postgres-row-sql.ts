@@ -197,7 +197,7 @@ export function relatedObjects(t: TableInfo): Sql {
       ` FROM pg_catalog.pg_constraint c WHERE c.contype = 'f' AND c.confrelid = ${rel}` +
       ` UNION ALL SELECT 'parent', c.conname::text, c.confrelid::regclass::text, c.confdeltype::text, c.confupdtype::text` +
       ` FROM pg_catalog.pg_constraint c WHERE c.contype = 'f' AND c.conrelid = ${rel}` +
-      ` UNION ALL SELECT 'trigger', g.tgname::text, pg_catalog.pg_get_triggerdef(g.oid), '', ''` +
+      ` UNION ALL SELECT 'trigger', g.tgname::text, pg_catalog.pg_get_triggerdef(g.oid), g.tgenabled::text, ''` +
       ` FROM pg_catalog.pg_trigger g WHERE g.tgrelid = ${rel} AND NOT g.tgisinternal`,
     params: [qualifiedName(t)],
   };
@@ -208,7 +208,10 @@ const ACTION: Record<string, string> = { a: 'NO ACTION', r: 'RESTRICT', c: 'CASC
 export function parseRelated(rows: readonly Row[]): RelatedObject[] {
   return rows.map((r) => {
     const kind = String(r['kind']);
-    if (kind === 'trigger') return { kind: 'trigger', name: String(r['name']), detail: String(r['detail']), cascades: false };
+    if (kind === 'trigger') {
+      const firesUnder = ({ O: 'origin', R: 'replica', A: 'always', D: 'disabled' } as const)[String(r['del']) as 'O' | 'R' | 'A' | 'D'] ?? 'origin';
+      return { kind: 'trigger', name: String(r['name']), detail: String(r['detail']), cascades: false, firesUnder };
+    }
     const del = ACTION[String(r['del'])] ?? String(r['del']);
     const upd = ACTION[String(r['upd'])] ?? String(r['upd']);
     return {

@@ -98,6 +98,7 @@ export async function runRepair(o: RepairOptions): Promise<RepairResult> {
 
     // 3. foreign keys and triggers
     const cascading: string[] = [];
+    const firing: string[] = [];
     for (const p of prepared) {
       if (!p.t || p.entry.refused === p.entry.rows) continue;
       const where = mode === 'apply-replica' && p.node?.engine && p.node.control ? { e: p.node.engine, s: p.node.control, side: 'replica' } : { e: pe, s: topo.primary.control, side: 'primary' };
@@ -105,9 +106,13 @@ export async function runRepair(o: RepairOptions): Promise<RepairResult> {
       p.entry.related.push(...related);
       for (const r of related) result.warnings.push(relatedWarning(p, r, mode, where.side));
       if (related.some((r) => r.cascades)) cascading.push(p.entry.table);
+      for (const r of related) if (r.kind === 'trigger' && triggerFires(r, mode)) firing.push(`${r.name} on ${p.entry.table}`);
     }
     if (mode !== 'print' && cascading.length && !o.force) {
       throw usageError(`foreign keys cascade from ${[...new Set(cascading)].join(', ')}: a repaired row can change or delete rows of other tables; review the printed SQL (repair without --apply), then add --force to apply`);
+    }
+    if (mode !== 'print' && firing.length && !o.force) {
+      throw usageError(`trigger(s) ${[...new Set(firing)].join(', ')} would fire for the repair's writes: they can change the repaired values or write rows replication never carries (on a replica, rows its primary lacks, which can stop replication later); review the printed SQL (repair without --apply), then add --force to apply`);
     }
 
     // 4. statements
@@ -213,6 +218,18 @@ function prepare(g: Group, t: TableInfo | null, node: ReplicaNode | null, o: Rep
   if (reasons.size) entry.reason = [...reasons].join('; ');
   refusals.set(p, refused);
   return p;
+}
+
+/**
+ * Whether a trigger fires for the repair's own writes. MySQL family: always (replicated row events
+ * do not fire a replica's triggers, the repair's statements do). PostgreSQL: the replica path
+ * writes with session_replication_role = replica (ENABLE REPLICA / ALWAYS triggers still fire);
+ * the primary path is taken as firing every enabled trigger.
+ */
+function triggerFires(r: RelatedObject, mode: RepairMode): boolean {
+  if (r.firesUnder === undefined) return true;
+  if (r.firesUnder === 'disabled') return false;
+  return mode === 'apply-replica' ? r.firesUnder !== 'origin' : true;
 }
 
 function relatedWarning(p: Prepared, r: RelatedObject, mode: RepairMode, side: string): string {
