@@ -83,6 +83,8 @@ run('check on MariaDB (primary + 2 replicas, GTID, ROW)', () => {
     for (const c of CATALOGUE) ddl.push(`CREATE TABLE cat.${c.table} (${c.ddl})`, `INSERT INTO cat.${c.table} SELECT ${c.fill} FROM cat.seq`);
     ddl.push('CREATE TABLE cat.clean_big (id BIGINT PRIMARY KEY, a VARCHAR(40), b DOUBLE, c DATETIME)');
     ddl.push("INSERT INTO cat.clean_big SELECT seq, MD5(seq), seq / 11, '2020-01-01' + INTERVAL seq MINUTE FROM cat.seq_1_to_60000");
+    // Chunked (60000 rows): a key that is nullable on a replica only is tested below.
+    ddl.push('CREATE TABLE cat.null_key (u INT NOT NULL, v INT, UNIQUE KEY uk (u))', 'INSERT INTO cat.null_key SELECT seq, seq FROM cat.seq_1_to_60000');
     ddl.push('CREATE TABLE cat.clean_small (id INT PRIMARY KEY)', 'CREATE TABLE cat.clean_nokey (a INT, b TEXT)', "INSERT INTO cat.clean_nokey VALUES (1, 'x'), (1, 'x'), (NULL, NULL)");
     await exec(primary, ddl);
     await waitReplicas(info);
@@ -116,6 +118,20 @@ run('check on MariaDB (primary + 2 replicas, GTID, ROW)', () => {
     expect(entry(res, 'cat.missing_row', l1)).toMatchObject({ status: 'drift', primaryRows: 400, replicaRows: 399 });
     expect(entry(res, 'cat.extra_row', l1)).toMatchObject({ status: 'drift', primaryRows: 400, replicaRows: 401 });
     expect(entry(res, 'cat.ints', l1)?.status).toBe('ok');
+  });
+
+  /**
+   * Pins a wrong "consistent": chunk ranges are comparisons on the key, which a NULL never
+   * satisfies, so a row with a NULL key on a replica whose key column allows it (schema drift
+   * behind replication's back) was in no chunk at all.
+   */
+  it('a chunk key column nullable on the replica only is drift with the reason, not a row that escapes every chunk', async () => {
+    await exec(r1, ['ALTER TABLE cat.null_key MODIFY u INT NULL', 'INSERT INTO cat.null_key VALUES (NULL, 7)'], true);
+    const res = await check({ primary, replicas: [r1, r2], filter: { tables: ['cat.null_key'] } });
+    const [l1, l2] = [info.nodes[1]!, info.nodes[2]!].map((n) => `${n.host}:${n.port}`) as [string, string];
+    expect(entry(res, 'cat.null_key', l1)).toMatchObject({ status: 'drift', reason: expect.stringMatching(/key column u NOT NULL on the primary but nullable on the replica/) });
+    expect(entry(res, 'cat.null_key', l2)?.status).toBe('ok');
+    expect(res.verdict).toBe('drift');
   });
 
   it('a clean scope is consistent and leaves replication running', async () => {

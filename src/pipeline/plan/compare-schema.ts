@@ -1,12 +1,22 @@
 /**
  * Per replica: is the table there, with the same columns? A table missing on a replica, or with a
- * different column list, is drift with a reason; it is not checksummed.
+ * different column list, is drift with a reason; it is not checksummed. So is a chunk key the
+ * replica could split differently: a key column NOT NULL on the primary but nullable on the
+ * replica (a NULL there falls outside every chunk range, unseen), and, where the engine compares
+ * chunk bounds in each server's own collation (PostgreSQL), a key column collated differently.
  */
-import type { TableInfo } from '../../engine/types.js';
+import type { ColumnInfo, TableInfo } from '../../engine/types.js';
 
 export type SchemaVerdict = { readonly ok: true } | { readonly ok: false; readonly reason: string };
 
-export function compareTableSchema(primary: TableInfo, replica: TableInfo | undefined): SchemaVerdict {
+export interface KeyChecks {
+  /** The primary's chunk key (null: none, the table is read whole). */
+  readonly key?: readonly ColumnInfo[] | null;
+  /** Chunk bounds are compared in each server's collation (PostgreSQL), not the primary's. */
+  readonly keyCollationMatters?: boolean;
+}
+
+export function compareTableSchema(primary: TableInfo, replica: TableInfo | undefined, checks: KeyChecks = {}): SchemaVerdict {
   if (!replica) return { ok: false, reason: 'table missing on replica' };
   const pCols = new Map(primary.columns.map((c) => [c.name, c]));
   const rCols = new Map(replica.columns.map((c) => [c.name, c]));
@@ -19,6 +29,15 @@ export function compareTableSchema(primary: TableInfo, replica: TableInfo | unde
   if (missing.length) parts.push(`column${missing.length > 1 ? 's' : ''} missing on replica: ${missing.join(', ')}`);
   if (extra.length) parts.push(`extra column${extra.length > 1 ? 's' : ''} on replica: ${extra.join(', ')}`);
   if (typeDiff.length) parts.push(`column types differ: ${typeDiff.join('; ')}`);
+  const key = (checks.key ?? []).filter((c) => rCols.has(c.name));
+  const keyNull = key.filter((c) => !c.nullable && rCols.get(c.name)!.nullable).map((c) => c.name);
+  if (keyNull.length) parts.push(`key column${keyNull.length > 1 ? 's' : ''} ${keyNull.join(', ')} NOT NULL on the primary but nullable on the replica (a NULL there would fall outside every chunk range)`);
+  if (checks.keyCollationMatters) {
+    const coll = key
+      .filter((c) => c.collation && rCols.get(c.name)!.collation && c.collation !== rCols.get(c.name)!.collation)
+      .map((c) => `${c.name} ${c.collation} vs ${rCols.get(c.name)!.collation}`);
+    if (coll.length) parts.push(`key collation differs (chunk ranges would hold different rows on each side): ${coll.join('; ')}`);
+  }
   if (!parts.length) {
     const pOrder = primary.columns.map((c) => c.name).join('\u0000');
     const rOrder = replica.columns.map((c) => c.name).join('\u0000');
@@ -27,7 +46,10 @@ export function compareTableSchema(primary: TableInfo, replica: TableInfo | unde
   return parts.length ? { ok: false, reason: parts.join('; ') } : { ok: true };
 }
 
-/** Display widths of integer types ("int(11)" vs "int") are not a difference in stored data. */
+/**
+ * Display widths of integer types ("int(11)" vs "int") are not a difference in stored data, nor is
+ * "year(4)" (MySQL 5.7, MariaDB) vs "year" (MySQL 8.0.19+).
+ */
 function normalizeType(t: string): string {
-  return t.toLowerCase().replace(/^(tinyint|smallint|mediumint|int|bigint)\(\d+\)/, '$1').trim();
+  return t.toLowerCase().replace(/^(tinyint|smallint|mediumint|int|bigint)\(\d+\)/, '$1').replace(/^year\(4\)/, 'year').trim();
 }

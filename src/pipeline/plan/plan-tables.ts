@@ -33,6 +33,7 @@ export function planTables(
   replicaTables: ReadonlyMap<string, readonly TableInfo[]>,
   filter: TableFilter,
   primaryLabel: string,
+  opts: { keyCollationMatters?: boolean } = {},
 ): Plan {
   const selected = selectTables(primaryTables, filter, primaryLabel);
   const schemaDrift: SchemaFinding[] = [];
@@ -41,7 +42,7 @@ export function planTables(
   for (const [label, rTables] of replicaTables) {
     const byName = new Map(rTables.map((t) => [t.qualified, t]));
     for (const p of tables) {
-      const v = compareTableSchema(p.table, byName.get(p.table.qualified));
+      const v = compareTableSchema(p.table, byName.get(p.table.qualified), { key: p.key?.columns ?? null, keyCollationMatters: opts.keyCollationMatters ?? false });
       if (v.ok) p.replicas.push(label);
       else schemaDrift.push({ table: p.table.qualified, replica: label, reason: v.reason, primaryRows: 0, replicaRows: 0 });
     }

@@ -58,6 +58,25 @@ describe('compareTableSchema', () => {
   it('integer display width is not a difference', () => {
     expect(compareTableSchema(table('s', 't', [col('id', 'int(11)')]), table('s', 't', [col('id', 'int')])).ok).toBe(true);
   });
+  it('year(4) vs year (MySQL 8.0.19+ prints no width) is not a difference', () => {
+    expect(compareTableSchema(table('s', 't', [col('y', 'year(4)')]), table('s', 't', [col('y', 'year')])).ok).toBe(true);
+  });
+  it('a chunk key column nullable on the replica only is a reason: a NULL there would fall outside every chunk range', () => {
+    const key = [col('id')];
+    const loose = table('s', 't', [col('id', 'int', true), col('name', 'varchar(20)', true, 2)]);
+    const v = compareTableSchema(p, loose, { key });
+    expect(v.ok === false && v.reason).toContain('key column id NOT NULL on the primary but nullable on the replica');
+    // Without a key (read whole) or for a non-key column it changes nothing stored.
+    expect(compareTableSchema(p, loose).ok).toBe(true);
+  });
+  it('a key collated differently is a reason where bounds compare in each server\'s collation (PostgreSQL)', () => {
+    const withColl = (c: string) => table('s', 't', [{ ...col('k', 'text'), collation: c }]);
+    const key = withColl('en_US.UTF-8').columns;
+    const v = compareTableSchema(withColl('en_US.UTF-8'), withColl('C'), { key, keyCollationMatters: true });
+    expect(v.ok === false && v.reason).toContain('key collation differs (chunk ranges would hold different rows on each side): k en_US.UTF-8 vs C');
+    // The MySQL family binds bounds with the primary's collation: not a reason there.
+    expect(compareTableSchema(withColl('utf8mb4_general_ci'), withColl('utf8mb4_0900_ai_ci'), { key: withColl('utf8mb4_general_ci').columns }).ok).toBe(true);
+  });
   it('planTables reports tables only the replica has', () => {
     const plan = planTables([p], new Map([['r1:1', [p, table('s', 'ghost', [col('id')])]]]), {}, 'p');
     expect(plan.tables[0]!.replicas).toEqual(['r1:1']);
