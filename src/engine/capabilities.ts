@@ -21,6 +21,12 @@ export interface Capabilities {
   readonly gtid: boolean;
   /** Table lock usable for primary-lock sync without blocking readers. */
   readonly sharedTableLock: boolean;
+  /**
+   * Chunk bounds compare in the primary's collation on every server (MySQL family: the bound
+   * carries COLLATE). When false (PostgreSQL) each server compares in its own, so a key column
+   * collated differently on a replica is a schema difference.
+   */
+  readonly boundsInPrimaryCollation: boolean;
 }
 
 export const defaultCapabilities: Capabilities = Object.freeze({
@@ -30,6 +36,7 @@ export const defaultCapabilities: Capabilities = Object.freeze({
   replicaDiscovery: false,
   gtid: false,
   sharedTableLock: true,
+  boundsInPrimaryCollation: true,
 });
 
 export function withCapabilities(overrides: Partial<Capabilities>): Capabilities {

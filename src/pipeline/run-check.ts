@@ -123,7 +123,7 @@ export async function runCheck(mode: 'check' | 'counts', o: CheckOptions): Promi
     result.notes.push(...await restoreOrphanedHolds(topo.replicas.filter((r) => !r.error && r.engine && r.control).map((r) => ({ label: r.label, engine: r.engine!, control: r.control! })), log));
     // 2. schema
     const { primaryTables, replicaTables } = await loadSchemas(topo, o.filter, (label, reason) => markReplicaUnusable(topo, label, reason));
-    const plan = planTables(primaryTables, replicaTables, o.filter, topo.primary.label, { keyCollationMatters: topo.primary.engine.family === 'postgres' });
+    const plan = planTables(primaryTables, replicaTables, o.filter, topo.primary.label, { keyCollationMatters: !topo.primary.engine.caps.boundsInPrimaryCollation });
     for (const t of plan.tables) {
       for (const r of topo.replicas) {
         const e: TableResult = { table: t.table.qualified, replica: r.label, status: 'ok', primaryRows: 0, replicaRows: 0, chunks: 0, driftChunks: 0, durationMs: 0 };

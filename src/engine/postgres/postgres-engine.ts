@@ -25,6 +25,7 @@ export const postgresCapabilities = withCapabilities({
   replicaDiscovery: true,
   gtid: false,
   sharedTableLock: true,
+  boundsInPrimaryCollation: false,
 });
 
 const FACTS_SQL = `SELECT current_setting('server_version') AS version,

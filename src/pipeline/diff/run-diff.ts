@@ -95,7 +95,7 @@ export async function runDiff(o: DiffOptions): Promise<DiffResult> {
     const { primaryTables, replicaTables } = await loadSchemas(topo, o.filter, (label, reason) =>
       out.problem({ table: '*', replica: label, status: 'error', reason: `cannot read its schema: ${reason}` }),
     );
-    const plan = planTables(primaryTables, replicaTables, o.filter, topo.primary.label, { keyCollationMatters: topo.primary.engine.family === 'postgres' });
+    const plan = planTables(primaryTables, replicaTables, o.filter, topo.primary.label, { keyCollationMatters: !topo.primary.engine.caps.boundsInPrimaryCollation });
     for (const d of plan.schemaDrift) {
       if (hints && !hints.has(`${d.table}\u0000${d.replica}`)) continue;
       out.problem({ table: d.table, replica: d.replica, status: 'drift', reason: `${d.reason} (rows cannot be compared)` });
