@@ -35,6 +35,13 @@ export interface ColumnInfo {
   readonly generated: 'no' | 'virtual' | 'stored';
   readonly charset: string | null;
   readonly collation: string | null;
+  /**
+   * PostgreSQL: the schema of the type's own comparison operators when it is not pg_catalog (an
+   * extension type such as citext): with search_path = '' an unqualified `>` would resolve to
+   * another type's operator (citext: text's, by its implicit cast: no index, other order) or to
+   * none. Absent otherwise.
+   */
+  readonly compareSchema?: string | null;
 }
 
 export interface IndexInfo {

@@ -76,7 +76,10 @@ SELECT r.nspname AS schema, r.relname AS name, r.relkind::text AS kind,
       'nullable', NOT a.attnotnull,
       'generated', a.attgenerated::text,
       'collation', CASE WHEN a.attcollation = 0 THEN NULL WHEN co.collname = 'default' THEN d.datcollate::text ELSE co.collname::text END,
-      'charset', CASE WHEN a.attcollation <> 0 THEN pg_catalog.pg_encoding_to_char(d.encoding)::text END
+      'charset', CASE WHEN a.attcollation <> 0 THEN pg_catalog.pg_encoding_to_char(d.encoding)::text END,
+      'compareSchema', (SELECT opn.nspname::text FROM pg_catalog.pg_operator o JOIN pg_catalog.pg_namespace opn ON opn.oid = o.oprnamespace
+         WHERE o.oprname = '>' AND o.oprleft = coalesce(nullif(ty.typbasetype, 0), ty.oid) AND o.oprright = o.oprleft
+           AND opn.nspname <> 'pg_catalog' LIMIT 1)
     ) ORDER BY a.attnum)
    FROM pg_catalog.pg_attribute a
    JOIN pg_catalog.pg_type ty ON ty.oid = a.atttypid
@@ -118,6 +121,7 @@ interface RawColumn {
   generated: string;
   collation: string | null;
   charset: string | null;
+  compareSchema?: string | null;
 }
 
 interface RawIndex {
@@ -147,6 +151,7 @@ export function mapTableRow(row: Row): { table: TableInfo; inheritanceParent: bo
       generated: c.generated === 's' ? ('stored' as const) : ('no' as const),
       charset: c.charset ?? null,
       collation: c.collation ?? null,
+      ...(c.compareSchema ? { compareSchema: c.compareSchema } : {}),
     }),
   );
   const indexes: IndexInfo[] = (json<RawIndex[]>(row['indexes']) ?? [])

@@ -5,7 +5,7 @@
  */
 import type { OrderValue, PrimaryRewrite, RelatedObject, RowKind, RowPageRequest, RowSql } from '../row-types.js';
 import type { ColumnInfo, KeyValues, Row, Sql, SqlValue, TableInfo } from '../types.js';
-import { from, qualifiedName, quoteIdent, rangeWhere } from './postgres-sql.js';
+import { from, keyOperator, qualifiedName, quoteIdent, rangeWhere } from './postgres-sql.js';
 
 /** Types ordered as numbers; every other type is ordered by the UTF-8 bytes of its text. */
 const NUMERIC = new Set(['int2', 'int4', 'int8', 'numeric', 'float4', 'float8', 'oid']);
@@ -97,7 +97,7 @@ export function insertableColumns(t: TableInfo): ColumnInfo[] {
 
 function keyWhere(key: readonly ColumnInfo[], keyValues: KeyValues): string {
   if (keyValues.length !== key.length) throw new Error(`key has ${key.length} column(s) but ${keyValues.length} value(s) were given`);
-  return key.map((c, i) => `${col(c)} = ${valueLiteral(keyValues[i]!, c)}`).join(' AND ');
+  return key.map((c, i) => `${col(c)} ${keyOperator([c], '=')} ${valueLiteral(keyValues[i]!, c)}`).join(' AND ');
 }
 
 export function rowLiterals(t: TableInfo, key: readonly ColumnInfo[], keyValues: KeyValues, lock: boolean): Sql {

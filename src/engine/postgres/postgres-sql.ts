@@ -55,6 +55,18 @@ export function from(t: TableInfo): string {
 
 const col = (c: ColumnInfo) => `t.${quoteIdent(c.name)}`;
 
+/**
+ * The operator a key compares with: `>` / `<=` resolve in pg_catalog under search_path = '', so a
+ * key whose type brings its own operators (citext) names their schema, as the index that orders
+ * it does. A composite key mixing such a type with others keeps the plain operator (one row
+ * comparison cannot name two schemas): still a complete partition, only without the index.
+ */
+export function keyOperator(key: readonly ColumnInfo[], op: '>' | '<=' | '='): string {
+  const schemas = new Set(key.map((c) => c.compareSchema ?? 'pg_catalog'));
+  const [schema] = [...schemas];
+  return schemas.size === 1 && schema !== 'pg_catalog' ? `OPERATOR(${quoteIdent(schema!)}.${op})` : op;
+}
+
 /** `(t.a, t.b) > ($1::int4, $2::text)`: one column compares without the row constructor. */
 function compareKey(key: readonly ColumnInfo[], op: '>' | '<=', values: KeyValues, params: SqlValue[]): string {
   if (values.length !== key.length) throw new Error(`key has ${key.length} column(s) but ${values.length} value(s) were given`);
@@ -62,8 +74,9 @@ function compareKey(key: readonly ColumnInfo[], op: '>' | '<=', values: KeyValue
     params.push(values[i]!);
     return `$${params.length}::${c.columnType}`;
   });
-  if (key.length === 1) return `${col(key[0]!)} ${op} ${placeholders[0]}`;
-  return `(${key.map(col).join(', ')}) ${op} (${placeholders.join(', ')})`;
+  const o = keyOperator(key, op);
+  if (key.length === 1) return `${col(key[0]!)} ${o} ${placeholders[0]}`;
+  return `(${key.map(col).join(', ')}) ${o} (${placeholders.join(', ')})`;
 }
 
 export function rangeWhere(key: readonly ColumnInfo[] | null, range: ChunkRange, params: SqlValue[]): string {

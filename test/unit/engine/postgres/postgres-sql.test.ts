@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   chunkChecksum,
   keyExtent,
+  keyOperator,
   markInheritanceParent,
   nextBoundary,
   parseBoundary,
@@ -185,5 +186,25 @@ describe('keyExtent', () => {
   it('reads the extent back, null for an empty table', () => {
     expect(postgresDialect.parseExtent({ lo: '-9223372036854775808', hi: '9223372036854775807' })).toEqual({ lo: -(2n ** 63n), hi: 2n ** 63n - 1n });
     expect(postgresDialect.parseExtent({ lo: null, hi: null })).toBeNull();
+  });
+});
+
+describe('key operators for types with their own (search_path is empty)', () => {
+  const ci = { ...column('k', 'public.citext'), compareSchema: 'public' };
+  const path = { ...column('p', 'ext space.ltree', 2), compareSchema: 'ext space' };
+
+  it('name the schema of the key type\'s operators, in bounds and in key equality', () => {
+    expect(keyOperator([ci], '>')).toBe('OPERATOR("public".>)');
+    expect(keyOperator([path], '<=')).toBe('OPERATOR("ext space".<=)');
+    expect(keyOperator([ci], '=')).toBe('OPERATOR("public".=)');
+    const t = table({ columns: [ci, id] });
+    const q = chunkChecksum(t, t.columns, [ci], { lower: ['a'], upper: ['b'] }, 'fast');
+    expect(q.sql).toContain('t."k" OPERATOR("public".>) $1::public.citext AND t."k" OPERATOR("public".<=) $2::public.citext');
+  });
+
+  it('built-in types, and a composite key mixing schemas, keep the plain operator', () => {
+    expect(keyOperator([id], '>')).toBe('>');
+    expect(keyOperator([ci, id], '>')).toBe('>');
+    expect(keyOperator([ci, { ...column('k2', 'public.citext', 2), compareSchema: 'public' }], '>')).toBe('OPERATOR("public".>)');
   });
 });
