@@ -270,9 +270,6 @@ export function mapDiscovered(rows: readonly Row[]): DiscoveredReplica[] {
 const FLUSH_LSN_SQL = 'pg_catalog.pg_current_wal_flush_lsn()::text AS flushed';
 /** currentPosition (no lock held): how long the spare session's commit may take. */
 const SPARE_COMMIT_MS = 10_000;
-/** How long a sync point lets other commits flush the WAL tail before it commits one itself. */
-const BUSY_FLUSH_POLLS = 3;
-const BUSY_FLUSH_POLL_MS = 10;
 
 /** 3 x wal_writer_delay ('200ms', '1s'), at most 1 s: the longest the tool holds its lock for it. */
 export function flushWaitMs(setting: unknown): number {
@@ -344,26 +341,50 @@ export function createPostgresReplication(facts: PgServerFacts, openSpare?: () =
     }
   }
 
+  /**
+   * `target` once replicas can reach it: replicas only ever get flushed WAL. Asynchronous commits,
+   * and the WAL readers write without a transaction id (page pruning, hint bits), are flushed by
+   * the WAL writer within 3 x wal_writer_delay: that long is waited first (on a busy primary the
+   * next commit flushes sooner). What is still unflushed then is a tail the WAL writer leaves
+   * alone: records of a transaction still open (a row lock, an uncommitted write), and the WAL
+   * writer flushes only whole pages, so one cut by a page boundary is flushed up to it, where no
+   * standby can replay it and no logical sender gets past it, until something else commits (the
+   * background writer's running-transactions record, within about 15 s). Only then does the tool
+   * write anything: a commit after the target (commitAfter) completes the tail. Without one, the
+   * flushed position is read again and taken: it covers everything committed, unless it cuts a
+   * record.
+   */
+  async function reachable(s: Session, target: bigint, flushedAtRead: bigint | null, walWriterDelay: unknown, o: { idle?: Session; commitWithinMs?: number }): Promise<Position> {
+    let flushed = flushedAtRead;
+    if (flushed === null || flushed >= target) return pgLsn(target);
+    const readFlushed = async (): Promise<bigint> => lsnOf((await run(s, `SELECT ${FLUSH_LSN_SQL}`))[0]?.['flushed']) ?? flushed!;
+    const bound = flushWaitMs(walWriterDelay);
+    const deadline = Date.now() + bound;
+    while (flushed < target && Date.now() < deadline) {
+      await sleep(10);
+      flushed = await readFlushed();
+    }
+    if (flushed >= target || (await commitAfter(o.commitWithinMs ?? bound, o.idle))) return pgLsn(target);
+    flushed = await readFlushed();
+    return pgLsn(flushed < target ? flushed : target);
+  }
+
   return Object.freeze({
     /**
-     * A primary's position is where its inserted WAL ends; replicas can only get there once it is
-     * flushed, so an unflushed tail (see lockTablesForSync) is completed by a commit after it.
-     * If that cannot be done the WAL writer still gets there, within about 15 s on an idle
-     * primary (the background writer's running-transactions record is flushed like an
-     * asynchronous commit).
+     * A primary's position is where its inserted WAL ends, made reachable for replicas (see
+     * reachable: a tail the WAL writer leaves unflushed is completed by a commit after it).
      */
     async currentPosition(s: Session): Promise<Position> {
       const rows = await run(s, `SELECT CASE WHEN pg_catalog.pg_is_in_recovery() THEN pg_catalog.pg_last_wal_replay_lsn()::text END AS replay,
         CASE WHEN NOT pg_catalog.pg_is_in_recovery() THEN pg_catalog.pg_current_wal_insert_lsn()::text END AS insert,
-        CASE WHEN NOT pg_catalog.pg_is_in_recovery() THEN pg_catalog.pg_current_wal_flush_lsn()::text END AS flushed`);
+        CASE WHEN NOT pg_catalog.pg_is_in_recovery() THEN pg_catalog.pg_current_wal_flush_lsn()::text END AS flushed,
+        pg_catalog.current_setting('wal_writer_delay') AS wal_writer_delay`);
       const replay = lsnOf(rows[0]?.['replay']);
       if (replay !== null) return pgLsn(replay);
       const insert = lsnOf(rows[0]?.['insert']);
       if (insert === null) throw new SyncpointError('server', 'the server reported no WAL position', s.server.label);
-      const target = insertLsnToRecordEnd(insert, facts.wal);
-      const flushed = lsnOf(rows[0]?.['flushed']);
-      if (flushed !== null && flushed < target) await commitAfter(SPARE_COMMIT_MS);
-      return pgLsn(target);
+      // No lock is held here: the commit, if one is needed, may take a slow login.
+      return reachable(s, insertLsnToRecordEnd(insert, facts.wal), lsnOf(rows[0]?.['flushed']), rows[0]?.['wal_writer_delay'], { commitWithinMs: SPARE_COMMIT_MS });
     },
 
     async replicaStatus(s: Session): Promise<ReplicaStatus | null> {
@@ -478,32 +499,8 @@ export function createPostgresReplication(facts: PgServerFacts, openSpare?: () =
       const lsn = lsnOf(rows[0]?.['lsn']);
       if (lsn === null) throw new SyncpointError('server', 'the primary reported no WAL position', s.server.label);
       const target = insertLsnToRecordEnd(lsn, facts.wal);
-      let flushed = lsnOf(rows[0]?.['flushed']);
-      if (flushed === null || flushed >= target) return pgLsn(target);
-      // Replicas only ever get flushed WAL, and the WAL writer flushes only whole pages unless an
-      // asynchronous commit asks for more: the records of a transaction still open (a row lock,
-      // an uncommitted write) can stay unflushed at the tail of a quiet primary until something
-      // else commits (the background writer's running-transactions record, within about 15 s),
-      // and a record cut by a page boundary is flushed only up to that boundary, where no standby
-      // can replay it (replay stops at the end of the last whole record). On a busy primary the
-      // next commit flushes it within milliseconds; otherwise a commit after the target ends it.
-      const readFlushed = async () => lsnOf((await run(s, `SELECT ${FLUSH_LSN_SQL}`))[0]?.['flushed']) ?? flushed!;
-      for (let i = 0; i < BUSY_FLUSH_POLLS && flushed < target; i++) {
-        await sleep(BUSY_FLUSH_POLL_MS);
-        flushed = await readFlushed();
-      }
-      // The lock is held meanwhile: the commit and the fallback wait share one bound.
-      const deadline = Date.now() + flushWaitMs(rows[0]?.['wal_writer_delay']);
-      if (flushed >= target || (await commitAfter(deadline - Date.now(), idle))) return pgLsn(target);
-      // No commit in time: give the WAL writer the rest of its cycle (asynchronous commits are
-      // flushed within 3 x wal_writer_delay) and read the flushed position again after it: what
-      // is still unflushed then belongs to open transactions, invisible to every snapshot, and
-      // the flushed position covers everything committed before the lock unless it cuts a record.
-      do {
-        await sleep(Math.min(10, Math.max(0, deadline - Date.now())));
-        flushed = await readFlushed();
-      } while (flushed < target && Date.now() < deadline);
-      return pgLsn(flushed < target ? flushed : target);
+      // The lock is held meanwhile: the commit, if one is needed, gets the flush wait's bound.
+      return reachable(s, target, lsnOf(rows[0]?.['flushed']), rows[0]?.['wal_writer_delay'], idle ? { idle } : {});
     },
   });
 }
