@@ -18,7 +18,7 @@ import { endsTheRun, messageOf, SyncpointError } from '../errors.js';
 import type { ChunkDone, ChunkReplicaOutcome, CheckpointHooks, TableResume } from './checkpoint/checkpoint.js';
 import { RangeSource, type NextRange } from './checksum/range-source.js';
 import { SessionPool } from './checksum/session-pool.js';
-import { checksumProbe, countProbe, runOnLane, sameChecksum, type ChunkTarget, type ServerChunk } from './checksum/run-chunk.js';
+import { checksumProbe, countProbe, runOnLane, sameChecksum, type ChunkOutcome, type ChunkTarget, type ServerChunk } from './checksum/run-chunk.js';
 import { ChunkSizer, firstChunkRows } from './plan/chunk-sizer.js';
 import { loadSchemas } from './plan/load-schemas.js';
 import { planTables, type PlannedTable } from './plan/plan-tables.js';
@@ -494,6 +494,7 @@ class TableCheck {
         if (blocked) throw new ChunkRetry('blocked', `the sync lock on ${t.qualified}: ${blocked.reason}`);
         const probe = ctx.mode === 'counts' ? countProbe(t) : checksumProbe({ table: t, key: this.key?.columns ?? null, range, hash: o.hash });
         const r = await runOnLane(lane, ctx.primary, ctx.replicaEngines, live.map((e) => e.replica), probe);
+        spoilOnError(ctx, r);
         if (!r.primary.ok) throw r.primary.error;
         const lost = [...r.replicas].find(([, x]) => !x.ok && isConnectionLoss(x.error));
         if (lost && attempt < CHUNK_ATTEMPTS) throw new ChunkRetry('lost', `${lost[0]}: ${messageOf((lost[1] as { error: unknown }).error)}`);
@@ -586,6 +587,15 @@ async function sampleLag(topo: Topology, result: CheckResult): Promise<void> {
   }
 }
 
+/**
+ * A statement that failed inside a PostgreSQL snapshot transaction aborts it: every later chunk on
+ * that lane would fail with "current transaction is aborted", whatever its table. So any failed
+ * chunk ends this sync point's lanes; the next chunk waits for a fresh one.
+ */
+function spoilOnError(ctx: RunContext, r: ChunkOutcome): void {
+  if (!r.primary.ok || [...r.replicas.values()].some((x) => !x.ok)) ctx.sync.refresh();
+}
+
 function isConnectionLoss(err: unknown): boolean {
   return err instanceof SyncpointError && err.kind === 'connection';
 }
@@ -602,6 +612,7 @@ async function recheck(ctx: RunContext, s: Suspect): Promise<void> {
       const blocked = lane.blocked.get(t.qualified);
       if (blocked) throw new ChunkRetry(blocked.kind === 'changed' ? 'changed' : 'blocked', blocked.reason);
       const r = await runOnLane(lane, ctx.primary, ctx.replicaEngines, labels, ctx.mode === 'counts' ? countProbe(t) : checksumProbe(target));
+      spoilOnError(ctx, r);
       if (!r.primary.ok) throw r.primary.error;
       return r;
     });
