@@ -14,7 +14,7 @@ import { mysqlFamilyIntrospector } from './mysql-family-introspector.js';
 import { MysqlFamilyReplication } from './mysql-family-replication.js';
 import { mysqlFamilySql } from './mysql-family-sql.js';
 import { firstSessionThen } from '../first-session.js';
-import { assertSameServer } from '../same-server.js';
+import { sameServerSession } from '../same-server.js';
 
 /** The version (and GTID mode) from a first session, which is kept: it becomes the engine's first session. */
 /** Which server a connection reached (same-server.ts): server_id is unique among replication peers. */
@@ -64,13 +64,11 @@ export async function createMysqlFamilyEngine(spec: ConnectionSpec, opts: Connec
   const next = firstSessionThen(first, async () => {
     const s = await openSession(connector, server, setup, forget);
     open.add(s);
-    try {
-      assertSameServer(spec.label, identity, identityOf((await s.query(`SELECT ${IDENTITY_COLUMNS}`))[0] ?? {}));
-    } catch (err) {
+    const now = await s.query(`SELECT ${IDENTITY_COLUMNS}`).catch(async (err: unknown) => {
       await s.close();
       throw err;
-    }
-    return s;
+    });
+    return sameServerSession(s, spec.label, identity, identityOf(now[0] ?? {}));
   });
   const session = async (): Promise<MysqlFamilySession> => {
     if (closing) throw new Error(`${spec.label}: engine is closed`);

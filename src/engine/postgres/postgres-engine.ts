@@ -13,7 +13,7 @@ import { postgresIntrospector } from './postgres-introspector.js';
 import { createPostgresReplication, type PgServerFacts } from './postgres-replication.js';
 import { postgresDialect } from './postgres-sql.js';
 import { firstSessionThen } from '../first-session.js';
-import { assertSameServer } from '../same-server.js';
+import { sameServerSession } from '../same-server.js';
 
 export const MIN_VERSION_NUM = 130000;
 
@@ -41,13 +41,7 @@ export async function createPostgresEngine(spec: ConnectionSpec, opts: ConnectOp
   const open = async () => {
     const s = await openSession(spec, opts, forget);
     sessions.add(s);
-    try {
-      assertSameServer(spec.label, (firstIdentity ??= s.identity), s.identity);
-    } catch (err) {
-      await s.close();
-      throw err;
-    }
-    return s;
+    return sameServerSession(s, spec.label, (firstIdentity ??= s.identity), s.identity);
   };
 
   const first = await open();

@@ -35,6 +35,13 @@ function fakeSession(answer: (sql: string) => Row[]): Session & { log: string[] 
   };
 }
 
+/** A session that also remembers being closed. */
+function closableSession(answer: (sql: string) => Row[]): Session & { log: string[]; closed: boolean } {
+  const s = { ...fakeSession(answer), closed: false };
+  s.close = async () => void (s.closed = true);
+  return s;
+}
+
 const probe = createPostgresReplication({ versionNum: 150006, wal: DEFAULT_WAL_GEOMETRY });
 
 // Captured from PostgreSQL 15.20 (a streaming standby, as superuser).
@@ -233,8 +240,7 @@ describe('sync primitives', () => {
     const s = fakeSession(() => [{ lsn: '0/5000100', flushed: '0/5000000', wal_writer_delay: '10ms' }]);
     const spares: (Session & { log: string[]; closed: boolean })[] = [];
     const withSpare = createPostgresReplication({ versionNum: 150006, wal: DEFAULT_WAL_GEOMETRY }, async () => {
-      const spare = { ...fakeSession(() => [{ xid: '2250' }]), closed: false };
-      spare.close = async () => void (spare.closed = true);
+      const spare = closableSession(() => [{ xid: '2250' }]);
       spares.push(spare);
       return spare;
     });
@@ -299,8 +305,7 @@ describe('sync primitives', () => {
     const s = fakeSession((sql) =>
       sql.includes('LOCK TABLE') ? [{ lsn: '0/5000100', flushed: '0/5000080', wal_writer_delay: '10ms' }] : [{ flushed: ++polls > 3 ? '0/50000C0' : '0/5000080' }],
     );
-    const late = { ...fakeSession(() => [{ xid: '9' }]), closed: false };
-    late.close = async () => void (late.closed = true);
+    const late = closableSession(() => [{ xid: '9' }]);
     // The login completes only when the test says so: long after the sync point has moved on.
     let login!: () => void;
     const slow = createPostgresReplication({ versionNum: 150006, wal: DEFAULT_WAL_GEOMETRY }, () => new Promise((resolve) => (login = () => resolve(late))));
@@ -320,8 +325,7 @@ describe('sync primitives', () => {
       return fakeSession(() => [{ xid: '1' }]);
     });
     const s = fakeSession(() => [{ lsn: '0/5000100', flushed: '0/5000000', wal_writer_delay: '10ms' }]);
-    const lane = { ...fakeSession(() => [{ xid: '3' }]), closed: false };
-    lane.close = async () => void (lane.closed = true);
+    const lane = closableSession(() => [{ xid: '3' }]);
     expect(formatPosition(await withSpare.lockTablesForSync(s, [table], 750, lane))).toBe('0/5000100');
     expect(lane.log).toEqual(['SELECT pg_catalog.pg_current_xact_id()::text AS xid']);
     expect(lane.closed).toBe(false);
