@@ -349,10 +349,10 @@ export function createPostgresReplication(facts: PgServerFacts, openSpare?: () =
    * alone: records of a transaction still open (a row lock, an uncommitted write), and the WAL
    * writer flushes only whole pages, so one cut by a page boundary is flushed up to it, where no
    * standby can replay it and no logical sender gets past it, until something else commits (the
-   * background writer's running-transactions record, within about 15 s). Only then does the tool
-   * write anything: a commit after the target (commitAfter) completes the tail. Without one, the
-   * flushed position is read again and taken: it covers everything committed, unless it cuts a
-   * record.
+   * background writer's running-transactions record, within about 15 s). A flushed position
+   * inside a page is taken as it is; only one on a page boundary makes the tool write anything: a
+   * commit after the target (commitAfter) completes the tail. Without one, the flushed position
+   * is read again and taken.
    */
   async function reachable(s: Session, target: bigint, flushedAtRead: bigint | null, walWriterDelay: unknown, o: { idle?: Session; commitWithinMs?: number }): Promise<Position> {
     let flushed = flushedAtRead;
@@ -364,7 +364,14 @@ export function createPostgresReplication(facts: PgServerFacts, openSpare?: () =
       await sleep(10);
       flushed = await readFlushed();
     }
-    if (flushed >= target || (await commitAfter(o.commitWithinMs ?? bound, o.idle))) return pgLsn(target);
+    if (flushed >= target) return pgLsn(target);
+    // Every commit before the read is flushed by now. A flushed position inside a page is a record
+    // end (the WAL writer stops mid-page only at an asynchronous commit's end, a flush for a
+    // commit at its record's end): replicas reach it, and it covers every commit. Only one on a
+    // page boundary may cut a record (the tail may well be the tool's own: catalog pages its
+    // lock session pruned), and only then is a commit written to complete it.
+    if (flushed % facts.wal.blockSize !== 0n) return pgLsn(flushed);
+    if (await commitAfter(o.commitWithinMs ?? bound, o.idle)) return pgLsn(target);
     flushed = await readFlushed();
     return pgLsn(flushed < target ? flushed : target);
   }

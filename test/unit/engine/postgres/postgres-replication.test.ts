@@ -281,20 +281,20 @@ describe('sync primitives', () => {
     expect(opened).toBe(0);
   });
 
-  it('falls back to waiting for the WAL writer when no spare session can be opened or its commit fails', async () => {
+  it('with the flush stuck on a page boundary and no spare session, or a commit that fails, takes the flushed position', async () => {
     const s = () => fakeSession((sql) =>
-      sql.includes('LOCK TABLE') ? [{ lsn: '0/5000100', flushed: '0/5000080', wal_writer_delay: '10ms' }] : [{ flushed: '0/5000080' }],
+      sql.includes('LOCK TABLE') ? [{ lsn: '0/5000100', flushed: '0/5000000', wal_writer_delay: '10ms' }] : [{ flushed: '0/5000000' }],
     );
     const refused = createPostgresReplication({ versionNum: 150006, wal: DEFAULT_WAL_GEOMETRY }, async () => {
       throw new SyncpointError('connection', 'too many connections', 'h:1');
     });
-    expect(formatPosition(await refused.lockTablesForSync(s(), [table], 750))).toBe('0/5000080');
+    expect(formatPosition(await refused.lockTablesForSync(s(), [table], 750))).toBe('0/5000000');
     let closed = false;
     const failing = createPostgresReplication({ versionNum: 150006, wal: DEFAULT_WAL_GEOMETRY }, async () => ({
       ...fakeSession(() => { throw new Error('boom'); }),
       close: async () => void (closed = true),
     }));
-    expect(formatPosition(await failing.lockTablesForSync(s(), [table], 750))).toBe('0/5000080');
+    expect(formatPosition(await failing.lockTablesForSync(s(), [table], 750))).toBe('0/5000000');
     expect(closed).toBe(true);
   });
 
@@ -303,13 +303,13 @@ describe('sync primitives', () => {
     // wait covers them, the one read before it may not.
     let polls = 0;
     const s = fakeSession((sql) =>
-      sql.includes('LOCK TABLE') ? [{ lsn: '0/5000100', flushed: '0/5000080', wal_writer_delay: '10ms' }] : [{ flushed: ++polls > 3 ? '0/50000C0' : '0/5000080' }],
+      sql.includes('LOCK TABLE') ? [{ lsn: '0/5000100', flushed: '0/4FFE000', wal_writer_delay: '10ms' }] : [{ flushed: ++polls > 3 ? '0/5000000' : '0/4FFE000' }],
     );
     const late = closableSession(() => [{ xid: '9' }]);
     // The login completes only when the test says so: long after the sync point has moved on.
     let login!: () => void;
     const slow = createPostgresReplication({ versionNum: 150006, wal: DEFAULT_WAL_GEOMETRY }, () => new Promise((resolve) => (login = () => resolve(late))));
-    expect(formatPosition(await slow.lockTablesForSync(s, [table], 750))).toBe('0/50000C0');
+    expect(formatPosition(await slow.lockTablesForSync(s, [table], 750))).toBe('0/5000000');
     expect(polls).toBeGreaterThan(3);
     expect(late.log).toEqual([]);
     login();
@@ -332,7 +332,21 @@ describe('sync primitives', () => {
     expect(opened).toBe(0);
   });
 
-  it('without a spare session, waits for the WAL writer when the insert position is ahead of the flushed one, then uses the flushed one', async () => {
+  it('a flushed position inside a page is a record end: after the WAL writer\'s wait it is taken as it is, and nothing is written', async () => {
+    let opened = 0;
+    const withSpare = createPostgresReplication({ versionNum: 150006, wal: DEFAULT_WAL_GEOMETRY }, async () => {
+      opened++;
+      return fakeSession(() => [{ xid: '1' }]);
+    });
+    // E.g. the lock session's own catalog pruning, or an open transaction's record, unflushed.
+    const s = fakeSession((sql) => (sql.includes('LOCK TABLE') ? [{ lsn: '0/5000100', flushed: '0/5000080', wal_writer_delay: '10ms' }] : [{ flushed: '0/5000080' }]));
+    const lane = closableSession(() => [{ xid: '3' }]);
+    expect(formatPosition(await withSpare.lockTablesForSync(s, [table], 750, lane))).toBe('0/5000080');
+    expect(opened).toBe(0);
+    expect(lane.log).toEqual([]);
+  });
+
+  it('without a spare session, waits for the WAL writer when the insert position is ahead of the flushed one, then uses the flushed one (inside a page)', async () => {
     // An open transaction's WAL can stay unflushed on a quiet primary; replicas never receive it.
     const s = fakeSession((sql) =>
       sql.includes('LOCK TABLE') ? [{ lsn: '0/5000100', flushed: '0/5000080', wal_writer_delay: '10ms' }] : [{ flushed: '0/5000080' }],
