@@ -4,6 +4,9 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { median, percentile, ratio, round } from './stats.js';
 
+/** The measure of a run's fixed cost: check of the 100-row probe table only. */
+export const FIXED_COST = 'syncpoint check, probe table only';
+
 export interface EngineResults {
   readonly engine: string;
   readonly serverVersion: string;
@@ -38,6 +41,12 @@ export function summarize(r: EngineResults): Record<string, unknown> {
   add('check / pt-table-checksum', 'syncpoint check', 'pt-table-checksum');
   add('check / raw bound (same row hash)', 'syncpoint check', 'raw bound, same row hash');
   add('check / raw bound (cheap CRC32-style hash)', 'syncpoint check', 'raw bound, cheap hash');
+  const check = r.samples['syncpoint check'];
+  const fixed = r.samples[FIXED_COST];
+  const bound = r.samples['raw bound, same row hash'];
+  if (check?.length && fixed?.length && bound?.length) {
+    ratios['(check - its fixed cost) / raw bound (same row hash)'] = round(ratio(median(check) - median(fixed), median(bound)));
+  }
   add('check --hash strong / check', 'syncpoint check --hash strong', 'syncpoint check');
   add('counts / plain COUNT(*) everywhere', 'syncpoint counts', 'COUNT(*) on every server');
   return {
@@ -61,7 +70,7 @@ export function printSummary(r: EngineResults, s: Record<string, unknown>, say: 
     const xs = r.samples[k]!;
     say(`  ${k.padEnd(32)} ${v.toFixed(3).padStart(8)} s   (min ${(Math.min(...xs) / 1000).toFixed(3)}, max ${(Math.max(...xs) / 1000).toFixed(3)})`);
   }
-  for (const [k, v] of Object.entries(s['ratios'] as Record<string, number>)) say(`  ${k.padEnd(44)} ${v.toFixed(2)}x`);
+  for (const [k, v] of Object.entries(s['ratios'] as Record<string, number>)) say(`  ${k.padEnd(54)} ${v.toFixed(2)}x`);
   const p = s['probeP99Ms'] as { duringCheck: number; idle: number };
   say(`  syncpoint peak RSS ${s['peakRssMb']} MB; longest primary lock ${s['maxLockMs']} ms; longest replica apply pause ${s['maxReplicaPauseMs']} ms`);
   say(`  probe write p99 on the primary: ${p.duringCheck} ms during check, ${p.idle} ms idle (--chunk-time ${r.chunkTimeSeconds} s)`);

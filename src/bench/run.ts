@@ -22,7 +22,7 @@ import { closeBoundServers, openBoundServers, runBound, type BoundServer } from 
 import { killChildren } from './child.js';
 import { BENCH_SCHEMA, loadDataset, schemaDdl } from './dataset.js';
 import { startProbe } from './probe.js';
-import { machine, printSummary, summarize, writeResults, type EngineResults } from './report.js';
+import { FIXED_COST, machine, printSummary, summarize, writeResults, type EngineResults } from './report.js';
 import { preparePt, ptAvailable, runPt, runSyncpoint } from './runners.js';
 
 interface BenchArgs {
@@ -258,6 +258,14 @@ async function benchEngine(engine: SandboxEngine, a: BenchArgs): Promise<void> {
           }]
         : []),
       {
+        name: FIXED_COST,
+        run: async () => {
+          const res = await runSyncpoint(info, 'check', [...checkArgs, '--tables', `${BENCH_SCHEMA}.probe`], timeoutMs);
+          if (res.verdict !== 'consistent') throw new Error(`syncpoint check of the probe table said ${res.verdict} on identical data`);
+          record(FIXED_COST, res.ms);
+        },
+      },
+      {
         name: 'syncpoint check --hash strong',
         run: async () => {
           const res = await runSyncpoint(info, 'check', [...checkArgs, '--hash', 'strong'], timeoutMs);
@@ -312,6 +320,7 @@ async function benchEngine(engine: SandboxEngine, a: BenchArgs): Promise<void> {
       notes: [
         'raw bound, same row hash: one full-table query per table on every server, all at once, with the exact row hash syncpoint check uses by default (--hash fast); check / this bound is the cost of chunking and synchronization',
         'syncpoint check --hash strong: the same run with the 128-bit SHA1 / md5 row hash',
+        `${FIXED_COST}: what every run costs whatever the data (process start, connections, discovery, schema, the first sync point, one small chunk); (check - it) / bound is the cost of chunking and synchronization over the data itself`,
         'raw bound, cheap hash: COUNT + BIT_XOR(CRC32(CONCAT_WS(...))) (pt-table-checksum\'s row expression, MariaDB) / sum(hashtext(row::text)) (PostgreSQL): the cheapest full-row hash each server has',
         `probe: single-row UPDATE on ${BENCH_SCHEMA}.probe at ${PROBE_PER_SECOND}/s on the primary, latency from its scheduled time`,
       ],

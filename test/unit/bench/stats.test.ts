@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { median, percentile, ratio } from '../../../src/bench/stats.js';
+import { FIXED_COST, summarize, type EngineResults } from '../../../src/bench/report.js';
 import { rowsPerTable, TABLES } from '../../../src/bench/dataset.js';
 
 describe('bench statistics', () => {
@@ -32,5 +33,18 @@ describe('bench dataset split', () => {
     }
     expect(rowsPerTable(2_000_000).get('int_key')).toBe(1_000_000);
     expect(rowsPerTable(2_000_000).get('json_blob')).toBe(200_000);
+  });
+});
+
+describe('bench summary', () => {
+  it('takes the fixed cost of a run out of check before comparing it with the bound', () => {
+    const r: EngineResults = {
+      engine: 'mariadb', serverVersion: 'x', topology: 't', rows: 1, repeat: 3, loadSeconds: 1, chunkTimeSeconds: 0.5,
+      samples: { 'syncpoint check': [2000, 1900, 2100], [FIXED_COST]: [300, 250, 350], 'raw bound, same row hash': [1000, 1000, 1100] },
+      peakRssMb: [60], maxLockMs: [0], maxReplicaPauseMs: [10], epochs: [1], chunks: [40], probeDuringCheckMs: [5], probeIdleMs: [4],
+    };
+    const ratios = summarize(r)['ratios'] as Record<string, number>;
+    expect(ratios['check / raw bound (same row hash)']).toBe(2);
+    expect(ratios['(check - its fixed cost) / raw bound (same row hash)']).toBe(1.7);
   });
 });
