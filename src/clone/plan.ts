@@ -24,7 +24,7 @@ export function buildPlan(ctx: CloneContext): PlanStep[] {
   add(STEP.quiesce, lines.quiesce);
   if (o.copyMethod === 'cold') add(STEP.copy, [`${rsync(src, o.targetDatadir)}${size}`, ...mapped]);
   else if (o.copyMethod === 'two-phase') add(STEP.copy, ['rsync again, unconditionally, the files whose copy was read within 2 s of their last write', `${rsync(src, o.targetDatadir)}: the delta`, ...mapped]);
-  else add(STEP.copy, [`run: ${shown(o.copyCommand ?? '(no --copy-command)')}`, ...(o.copyFrom ? [] : ['the command must fill the target data directory'])]);
+  else add(STEP.copy, [`run: ${shown(o.copyCommand ?? '(no --copy-command)')}`, ...(o.copyFrom ? [] : ['the command must fill the target data directory']), ...mapped]);
   add(STEP.restartSource, lines.restart);
   if (o.copyMethod === 'command' && o.copyFrom) add(STEP.copySnapshot, [rsync(o.copyFrom, o.targetDatadir), ...(o.copyCleanup ? [`then: ${shown(o.copyCleanup)}`] : [])]);
   add(STEP.prepareTarget, lines.prepare);

@@ -37,6 +37,7 @@ import { restartSource } from './steps/restart-source.js';
 import { startTarget } from './steps/start-target.js';
 import { verify, VerificationFailed } from './steps/verify.js';
 import type { CloneOptions, CloneResult, CloneVerdict } from './types.js';
+import { serversOn } from './server-process.js';
 
 export function defaultLogFile(targetDatadir: string): string {
   return join(dirname(targetDatadir), `${basename(targetDatadir)}.clone.log`);
@@ -180,6 +181,11 @@ async function failed(ctx: Ctx, err: unknown): Promise<CloneResult> {
     if (ctx.targetStarted) {
       await adapter.stopTarget(ctx).then(
         (stopped) => {
+          const left = serversOn(o.targetDatadir);
+          if (left.length > 0) {
+            ctx.note(`the target server may still be running (pid ${left.join(', ')} names ${o.targetDatadir}): stop it before cloning again`);
+            return;
+          }
           ctx.targetStarted = false;
           if (stopped) ctx.note('the target was stopped');
         },

@@ -4,6 +4,7 @@
  * line of PostgreSQL's postmaster.pid) and waits for that process to be gone.
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -77,4 +78,25 @@ export function processesNaming(path: string): number[] {
     if (argv.some((a) => a === path || a.endsWith(`=${path}`) || a === `${path}/` || a.endsWith(`=${path}/`)) && processAlive(pid)) out.push(pid);
   }
   return out;
+}
+
+/** The parent pid of `pid` (0 when it cannot be read). */
+function parentOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) || 0;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Database servers (mysqld, mariadbd, postgres) running on the data directory `path`: not a
+ * wrapper that names it (mysqld_safe, or timeout/sudo/npx around this very tool), never one of
+ * this process's ancestors.
+ */
+export function serversOn(path: string): number[] {
+  const ancestors = new Set<number>();
+  for (let p = process.ppid; p > 1 && !ancestors.has(p); p = parentOf(p)) ancestors.add(p);
+  return processesNaming(path).filter((pid) => !ancestors.has(pid) && /^(mysqld|mariadbd|postgres|postmaster)$/.test(basename(argvOf(pid)[0] ?? '')));
 }

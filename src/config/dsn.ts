@@ -181,9 +181,13 @@ export function withTls(spec: ConnectionSpec, o: TlsOverrides): ConnectionSpec {
   return Object.freeze(next);
 }
 
-/** The same spec pointed at another host/port (discovered replicas inherit credentials). */
+/**
+ * The same spec pointed at another host/port (discovered replicas inherit credentials). Never the
+ * socket: a socket path names the server it was given for, and drivers prefer it to host and port
+ * (a clone's "primary" read from a source given by socket was the source itself).
+ */
 export function withHostPort(spec: ConnectionSpec, host: string, port: number): ConnectionSpec {
-  const next = { ...spec, host, port, label: `${host.includes(':') ? `[${host}]` : host}:${port}` } as ConnectionSpec;
+  const next = { ...spec, host, port, socket: null, label: `${host.includes(':') ? `[${host}]` : host}:${port}` } as ConnectionSpec;
   Object.defineProperty(next, 'password', { value: spec.password, enumerable: false, writable: false });
   return Object.freeze(next);
 }

@@ -34,7 +34,7 @@ import {
 import { comparePositions, formatPosition, parseBinlogFilePos, parseMysqlGtidSet, type Position } from '../../engine/position.js';
 import type { CloneContext } from '../context.js';
 import { isInside, removeIfPresent } from '../datadir.js';
-import { argvOf, commandLineOf, processAlive, readPidFile } from '../server-process.js';
+import { argvOf, commandLineOf, processAlive, readPidFile, serversOn } from '../server-process.js';
 import { pollUntil, stopServer } from '../server-control.js';
 import type { RecordedPosition } from '../types.js';
 import { compareVersionKeys, connectFor, versionKey, withSession, type CloneAdapter, type OutsideDir, type StepLines } from './adapter.js';
@@ -161,6 +161,13 @@ export class MysqlFamilyAdapter implements CloneAdapter {
       this.knownServerIds.add(pf.serverId);
       for (const id of await withSession(this.primary, (s) => registeredReplicaIds(s, this.st))) this.knownServerIds.add(id);
       check('primary reachable', true, `${pspec.label}, ${this.primary.version}`);
+      // The address can reach another server than meant (a socket, a proxy, a stale name).
+      if (pf.serverId === facts.serverId) {
+        check('primary is not the source', false, `${pspec.label} reaches the source itself (server_id ${pf.serverId}): give the primary's address with --primary`);
+      } else if (!settings.usingGtid && settings.sourceServerId !== null && pf.serverId !== settings.sourceServerId) {
+        // Binlog coordinates are one server's own: the recorded position means nothing elsewhere.
+        check('primary is the source\'s primary', false, `${pspec.label} is server_id ${pf.serverId}, but the source replicates from server_id ${settings.sourceServerId} by binlog file and position, which mean nothing on another server: give that server, or switch the source to GTID replication`);
+      }
     } catch (err) {
       check('primary reachable', false, `${pspec.label}: ${(err as Error).message}`);
     }
@@ -185,8 +192,13 @@ export class MysqlFamilyAdapter implements CloneAdapter {
       check('target server id', true, `${ctx.targetServerId} (free: the topology uses ${[...this.knownServerIds].sort((a, b) => a - b).join(', ')})`);
     }
 
-    this.account = await this.replicationAccount(datadir, settings);
-    check('replication credentials', this.account !== null, this.account ? `user ${this.account.user} (${o.replUser ? 'given' : "the source's"})` : `the source's replication password is not readable (no master.info in ${datadir}, no mysql.slave_master_info): give --repl-user and SYNCPOINT_REPL_PASSWORD`);
+    // A password missing for --repl-user is found out only once the new replica connects, after the
+    // source's downtime: it is a failed precondition now.
+    const noPassword = o.replUser !== null && o.replPassword === null;
+    this.account = noPassword ? null : await this.replicationAccount(datadir, settings);
+    check('replication credentials', this.account !== null, noPassword
+      ? `--repl-user ${o.replUser} without SYNCPOINT_REPL_PASSWORD in the environment (set it, empty for an account without a password)`
+      : this.account ? `user ${this.account.user} (${o.replUser ? 'given' : "the source's"})` : `the source's replication password is not readable (no master.info in ${datadir}, no mysql.slave_master_info): give --repl-user and SYNCPOINT_REPL_PASSWORD`);
 
     if (settings.filters.length) ctx.note(`the source filters replication (${settings.filters.join('; ')}): the target's configuration must set the same filters`);
     if (facts.logBin && !facts.logSlaveUpdates) ctx.note('the source has log_bin on but log_slave_updates off: the copy holds no binlog of what it replicated');
@@ -272,8 +284,11 @@ export class MysqlFamilyAdapter implements CloneAdapter {
     let wait = 250;
     for (;;) {
       ctx.checkAborted();
-      await s.query(this.st.stopSqlThread);
+      // Recorded before the STOP is sent: it can block (the SQL thread finishing a long event) or
+      // fail after taking effect, and whoever restores the source must know to start it again
+      // (START on a running thread is only a warning).
       ctx.setSourceState('apply-paused');
+      await s.query(this.st.stopSqlThread);
       const open = await openTempTables(s);
       if (open === 0) return;
       // A replica restarted with temporary tables open cannot continue (its later statements
@@ -292,8 +307,8 @@ export class MysqlFamilyAdapter implements CloneAdapter {
 
   async stopReplicationAndRecord(ctx: CloneContext): Promise<RecordedPosition> {
     const s = await this.controlSession();
-    await s.query(this.st.stopReplica);
     ctx.setSourceState('replication-stopped');
+    await s.query(this.st.stopReplica);
     const facts = this.need(this.facts, 'facts');
     const c = await readExecutedCoordinates(s, this.st, this.engine, facts.gtidMode);
     if (!c) throw new SyncpointError('server', `cannot read the executed coordinates (${this.st.replicaStatus} has no Relay_Master_Log_File/Exec_Master_Log_Pos)`, this.sourceLabel);
@@ -501,6 +516,11 @@ export class MysqlFamilyAdapter implements CloneAdapter {
     let pid = pidFile ? await readPidFile(pidFile) : null;
     // It never wrote a pid file we know of: the process its start command exec'd, if that names the data directory.
     if ((pid === null || !processAlive(pid)) && ctx.targetSpawnPid !== null && commandLineOf(ctx.targetSpawnPid).includes(o.targetDatadir)) pid = ctx.targetSpawnPid;
+    // Its pid file is elsewhere and the start command's shell has exited: a server on that data directory.
+    if (pid === null || !processAlive(pid)) {
+      const found = serversOn(o.targetDatadir);
+      if (found.length === 1) pid = found[0]!;
+    }
     if (pid === null || !processAlive(pid)) return false;
     if (!o.targetStop && !commandLineOf(pid).includes(o.targetDatadir) && !this.target) return false;
     const victim = pid;

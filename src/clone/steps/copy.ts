@@ -184,12 +184,20 @@ async function snapshotCommand(ctx: CloneContext): Promise<string> {
   else ctx.targetTouched = true;
   const t0 = Date.now();
   await runShell(o.copyCommand!, { what: 'copy command', log: ctx.commandLog, timeoutMs: o.commandTimeoutMs, env: ctx.commandEnv(), ...(ctx.signal ? { signal: ctx.signal } : {}), onSpawn: ctx.trackPid, onExit: ctx.untrackPid });
-  if (o.copyFrom) return `snapshot command done in ${((Date.now() - t0) / 1000).toFixed(1)} s; copied from ${o.copyFrom} once the source is back`;
+  // The command copies (or snapshots) the data directory; what lives outside it (InnoDB redo and
+  // undo, a pg_wal or tablespaces elsewhere), mapped with --copy-dir, is copied here, still stopped.
+  let outside = 0;
+  for (const u of copyUnits(ctx).slice(1)) {
+    ctx.checkAborted();
+    outside += (await pass(ctx, u, 'copy (outside the data directory)', false)).bytes;
+  }
+  const besides = o.copyDirs.length ? `; ${humanBytes(outside)} from ${o.copyDirs.length} --copy-dir director${o.copyDirs.length === 1 ? 'y' : 'ies'}` : '';
+  if (o.copyFrom) return `snapshot command done in ${((Date.now() - t0) / 1000).toFixed(1)} s${besides}; copied from ${o.copyFrom} once the source is back`;
   const size = await dirSize(o.targetDatadir);
   if (size.files === 0) throw new SyncpointError('server', `the copy command left ${o.targetDatadir} empty: it must fill the target data directory (or give --copy-from with the snapshot's path)`);
   ctx.copyPasses.push({ name: 'copy command', whileRunning: false, bytes: size.bytes, literalBytes: size.bytes, files: size.files, durationMs: Date.now() - t0 });
   await repointLinks(ctx);
-  return `copy command: ${humanBytes(size.bytes)} in the target`;
+  return `copy command: ${humanBytes(size.bytes)} in the target${besides}`;
 }
 
 /** command + --copy-from: the snapshot's view of the data directory, after the source is back. */

@@ -150,6 +150,8 @@ export async function registeredReplicaIds(s: Session, st: CloneStatements): Pro
 export interface ReplicationSettings {
   readonly host: string;
   readonly port: number;
+  /** Master_Server_Id: the server the source replicates from (null when not shown). */
+  readonly sourceServerId: number | null;
   readonly user: string;
   readonly connectRetry: number | null;
   readonly usingGtid: boolean;
@@ -182,6 +184,7 @@ export function parseReplicationSettings(rows: readonly Row[]): ReplicationSetti
   return Object.freeze({
     host: statusText(row, 'Master_Host', 'Source_Host'),
     port: Number(statusText(row, 'Master_Port', 'Source_Port')),
+    sourceServerId: /^\d+$/.test(statusText(row, 'Master_Server_Id', 'Source_Server_Id')) ? Number(statusText(row, 'Master_Server_Id', 'Source_Server_Id')) : null,
     user: statusText(row, 'Master_User', 'Source_User'),
     connectRetry: statusText(row, 'Connect_Retry') === '' ? null : Number(statusText(row, 'Connect_Retry')),
     // MariaDB: Using_Gtid Slave_Pos/Current_Pos/No; MySQL: Auto_Position 1/0.

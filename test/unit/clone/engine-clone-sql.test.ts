@@ -79,6 +79,12 @@ describe('MySQL-family clone statements', () => {
     expect(parseReplicationSettings([])).toBeNull();
   });
 
+  it('reads the server the source replicates from (Master_Server_Id / Source_Server_Id), null when not shown', () => {
+    expect(parseReplicationSettings([{ ...MARIADB_STATUS, Master_Server_Id: '7' }])!.sourceServerId).toBe(7);
+    expect(parseReplicationSettings([{ Source_Host: 'h', Source_Port: '3306', Source_User: 'u', Source_Server_Id: 12 }])!.sourceServerId).toBe(12);
+    expect(parseReplicationSettings([{ Source_Host: 'h', Source_Port: '3306', Source_User: 'u' }])!.sourceServerId).toBeNull();
+  });
+
   it('records executed (not read) coordinates and the GTID position', () => {
     const c = parseExecutedCoordinates([{ ...MARIADB_STATUS, Read_Master_Log_Pos: '9999' }], '0-1-13', 'mariadb', true)!;
     expect(c.file).toBe('mariadb-bin.000001');

@@ -64,6 +64,13 @@ describe('parseDsn', () => {
     expect(s.password).toBe('pw');
     expect(JSON.stringify(s)).not.toContain('"pw"');
   });
+  it('withHostPort drops the socket: it names the server it was given for, and drivers prefer it to host and port', () => {
+    const s = parseDsn('mysql://root@localhost/?socket=/run/mysqld/replica1.sock', src());
+    expect(s.socket).toBe('/run/mysqld/replica1.sock');
+    const p = withHostPort(s, '10.0.0.1', 3306);
+    expect(p.socket).toBeNull();
+    expect(p.label).toBe('10.0.0.1:3306');
+  });
   it('redactDsns scrubs passwords inside free text', () => {
     expect(redactDsns('failed for mysql://root:hunter2@h:3306/x and postgres://a:b@c/d')).toBe('failed for mysql://root:***@h:3306/x and postgres://a:***@c/d');
   });
