@@ -174,13 +174,20 @@ export async function runPreflight(opts: PreflightOptions): Promise<PreflightRes
     };
     const [candidate, ...maybeReplicas] = await Promise.all([readNode(ce, opts.candidate, 'candidate'), ...replicaSpecs.map(readReplica)]);
     const primary = await readNode(pe, opts.primary, 'primary');
-    // MySQL names every server by server_uuid: a discovered one equal to the candidate's is the
-    // candidate reached under another address, not a replica with a clashing id.
-    const candidateUuid = candidate!.mysql?.variables['server_uuid'];
+    // MySQL names every server by server_uuid, MariaDB by nothing: there server_id, hostname and
+    // port together. A discovered one equal to the candidate's is the candidate reached under
+    // another address, not a replica with a clashing id.
+    const identity = (n: PreflightNode): string | null => {
+      const v = n.mysql?.variables;
+      if (!v) return null;
+      if (v['server_uuid']) return `server_uuid ${v['server_uuid']}`;
+      return v['server_id'] && v['hostname'] && v['port'] ? `server_id ${v['server_id']} on ${v['hostname']}:${v['port']}` : null;
+    };
+    const candidateId = identity(candidate!);
     const replicas = maybeReplicas.filter((r): r is PreflightNode => {
       if (r === null) return false;
-      if (replicaSource === 'discovery' && candidateUuid && r.mysql?.variables['server_uuid'] === candidateUuid) {
-        notes.push(`${r.label} is the candidate (same server_uuid ${candidateUuid}): not one of the replicas that must follow it`);
+      if (replicaSource === 'discovery' && candidateId && identity(r) === candidateId) {
+        notes.push(`${r.label} is the candidate (same ${candidateId}): not one of the replicas that must follow it`);
         return false;
       }
       return true;

@@ -7,7 +7,9 @@
  * Without --replica the other replicas are discovered as check and risks do (PostgreSQL standbys
  * need --address: the primary does not know their ports); --no-discover checks none.
  */
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { preflight } from '../../src/api/preflight.js';
 import type { PreflightCheckResult, PreflightResult } from '../../src/preflight/types.js';
@@ -223,6 +225,63 @@ function mariadbSuite(): void {
     expect(one(quiet, 'replicas-can-follow', c)).toMatchObject({ status: 'skip', message: expect.stringContaining('--no-discover') });
   });
 
+  /**
+   * Pins a wrong "go": the candidate had purged binary logs another replica (stopped, behind) still
+   * needed; pointed at the promoted candidate, that replica stopped with error 1236.
+   */
+  it("no-go: another replica has not applied what the candidate's binary logs start after (purged)", async () => {
+    await execOnNode(h.info, 'replica2', 'STOP SLAVE');
+    try {
+      await execOnNode(h.info, 'primary', "UPDATE shop.customers SET name = CONCAT(name, '') WHERE id = 1", { binlog: true });
+      await execOnNode(h.info, 'primary', 'CREATE TABLE shop.pf_purge (id INT PRIMARY KEY)', { binlog: true });
+      const primaryPos = String((await h.query('primary', 'SELECT @@GLOBAL.gtid_binlog_pos AS p'))[0]!['p']);
+      for (let i = 0; i < 100 && String((await h.query('replica1', 'SELECT @@GLOBAL.gtid_slave_pos AS p'))[0]!['p']) !== primaryPos; i++) await new Promise((r) => setTimeout(r, 100));
+      await execOnNode(h.info, 'replica1', 'FLUSH BINARY LOGS');
+      const newest = String((await h.query('replica1', 'SHOW BINARY LOGS')).at(-1)!['Log_name']);
+      await execOnNode(h.info, 'replica1', `PURGE BINARY LOGS TO '${newest}'`);
+      const r = await run('replica1', ['replica2'], { dataCheck: 'off' });
+      expect(r.verdict).toBe('no-go');
+      expect(failed(r)).toEqual([`replicas-can-follow@${label(h, 'replica2')}`]);
+      expect(one(r, 'replicas-can-follow', label(h, 'replica2')).message).toMatch(/binary logs start at 0-\d+-\d+ \(older ones purged\)/);
+    } finally {
+      await execOnNode(h.info, 'replica2', 'START SLAVE');
+      await waitForReplicas(h.info);
+      await execOnNode(h.info, 'primary', 'DROP TABLE IF EXISTS shop.pf_purge', { binlog: true });
+      await waitForReplicas(h.info);
+    }
+    const after = await run('replica1', ['replica2'], { dataCheck: 'off' });
+    expect(one(after, 'replicas-can-follow', label(h, 'replica2')).status).toBe('pass');
+  });
+
+  /**
+   * Pins a false "not a replica": a candidate replicating through one named connection (CHANGE
+   * MASTER 'feed' TO ...) shows nothing in SHOW SLAVE STATUS; its status, wait and data check go
+   * through that connection.
+   */
+  it('go on a candidate that replicates through one named connection only', async () => {
+    const node = h.node('replica2');
+    const [, , , host, user, password, port] = readFileSync(join(node.dataDir, 'master.info'), 'utf8').split('\n');
+    // From one connection to the other: the old one removed first (a missing one is no error here).
+    const point = async (name: string) => {
+      await execOnNode(h.info, 'replica2', 'STOP ALL SLAVES');
+      for (const conn of ["'feed'", '']) await execOnNode(h.info, 'replica2', `RESET SLAVE ${conn} ALL`).catch(() => undefined);
+      await execOnNode(h.info, 'replica2', `CHANGE MASTER ${name ? `'${name}' ` : ''}TO MASTER_HOST = ?, MASTER_PORT = ${Number(port)}, MASTER_USER = ?, MASTER_PASSWORD = ?, MASTER_USE_GTID = slave_pos`, { params: [host, user, password] });
+      await execOnNode(h.info, 'replica2', 'START ALL SLAVES');
+    };
+    await point('feed');
+    try {
+      const r = await run('replica2', ['replica1'], { dataCheck: 'counts' });
+      const c = label(h, 'replica2');
+      expect(r.verdict, JSON.stringify(r.checks.filter((x) => x.status !== 'pass'), null, 1)).toBe('go');
+      for (const id of ['replication-running', 'caught-up', 'data-consistent']) expect(one(r, id, c).status, id).toBe('pass');
+      const all = await h.query('replica2', 'SHOW ALL SLAVES STATUS');
+      expect(all.map((x) => [x['Connection_name'], x['Slave_SQL_Running']])).toEqual([['feed', 'Yes']]);
+    } finally {
+      await point('');
+      await waitForReplicas(h.info);
+    }
+  });
+
   it('no-go: an errant transaction on the candidate, and on another replica', async () => {
     // Written with binlog on: a GTID of replica2's own server_id the primary never had.
     await execOnNode(h.info, 'replica2', 'CREATE TABLE shop.pf_errant (id INT PRIMARY KEY)', { binlog: true });
@@ -290,10 +349,18 @@ function postgresSuite(): void {
     await goUnderLoad(h, (c, r) => run(c, r), 'standby1', ['standby2']);
   });
 
-  it('a logical subscriber as candidate: go while its subscription runs, no-go once disabled', async () => {
+  it('a logical subscriber as candidate: no-go while its sequences lag the primary\'s, go once set, no-go once its subscription is disabled', async () => {
     const c = label(h, 'subscriber1');
+    // Logical replication does not carry sequences: the subscriber's identity sequences never moved.
+    const lagging = await run('subscriber1', [], { discover: false });
+    expect(lagging.verdict).toBe('no-go');
+    expect(failed(lagging)).toEqual([`sequences@${c}`]);
+    expect(one(lagging, 'sequences', c).message).toMatch(/sequence\(s\) behind the primary's.*shop\.\w+_id_seq at never used/);
+    const seqs = await h.query('primary', "SELECT quote_ident(schemaname) || '.' || quote_ident(sequencename) AS name, last_value::text AS v FROM pg_sequences WHERE last_value IS NOT NULL");
+    for (const x of seqs) await h.query('subscriber1', `SELECT setval('${String(x['name'])}', ${String(x['v'])})`);
     const r = await run('subscriber1', [], { discover: false });
     expect(r.verdict, JSON.stringify(r.checks, null, 1)).toBe('go');
+    expect(one(r, 'sequences', c).status).toBe('pass');
     expect(one(r, 'replication-running', c).evidence['kind']).toBe('logical');
     expect(one(r, 'data-consistent', c).status).toBe('pass');
     const sub = h.node('subscriber1').replicationName!;
@@ -322,6 +389,20 @@ function postgresSuite(): void {
     } finally {
       await cut.holder.exec('ROLLBACK').catch(() => undefined);
       await cut.holder.close();
+    }
+  });
+
+  it("no-go: synchronous_standby_names on the candidate names only itself (commits would wait forever once promoted)", async () => {
+    await h.query('standby1', "ALTER SYSTEM SET synchronous_standby_names = 'standby1'");
+    await h.query('standby1', 'SELECT pg_reload_conf()');
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      const r = await run('standby1', ['standby2'], { dataCheck: 'off' });
+      expect(r.verdict).toBe('no-go');
+      expect(one(r, 'wal-settings', label(h, 'standby1'))).toMatchObject({ status: 'fail', message: expect.stringMatching(/names only the candidate itself/) });
+    } finally {
+      await h.query('standby1', 'ALTER SYSTEM RESET synchronous_standby_names');
+      await h.query('standby1', 'SELECT pg_reload_conf()');
     }
   });
 

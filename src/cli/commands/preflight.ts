@@ -36,7 +36,7 @@ export function registerPreflight(program: Command): void {
     .option('--no-discover', 'do not discover the other replicas: only those named with --replica are checked')
     .option('--address <name=host:port>', 'discovery: where to reach a server the primary reports without a usable address: NAME is the application_name or slot (PostgreSQL), or report_host (MySQL) (repeatable)', repeat, [])
     .option('--wait <seconds>', "how long the candidate may take to reach the primary's position", seconds('--wait'), preflightDefaults.waitSeconds)
-    .option('--max-lag <seconds>', 'a candidate not at the position but with at most this lag is a warning, not a failure (0: no tolerance)', seconds('--max-lag'), preflightDefaults.maxLagSeconds)
+    .option('--max-lag <seconds>', 'a candidate that reaches the primary\'s position within this many seconds of the check\'s start, past --wait, is a warning, not a failure (0 or at most --wait: no tolerance)', seconds('--max-lag'), preflightDefaults.maxLagSeconds)
     .option('--quick', 'compare exact row counts (counts) instead of chunk checksums (check)', false)
     .option('--no-data-check', 'do not compare data (reported as skip)')
     .option('--connect-timeout <seconds>', 'connect timeout', positiveNumber('--connect-timeout'), preflightDefaults.connectTimeoutMs / 1000);

@@ -14,6 +14,8 @@ import { parseOpenTempTables, statusText } from './mysql-family-replica-status.j
 const VARIABLES = [
   'server_id',
   'server_uuid',
+  'hostname',
+  'port',
   'version',
   'log_bin',
   'log_slave_updates',
@@ -30,6 +32,7 @@ const VARIABLES = [
   // MySQL
   'gtid_mode',
   'gtid_executed',
+  'gtid_purged',
   'enforce_gtid_consistency',
 ] as const;
 
@@ -46,6 +49,12 @@ export interface MysqlFamilyPreflightFacts {
   readonly channels: readonly PreflightReplicaChannel[];
   /** Slave_open_temp_tables / Replica_open_temp_tables; null when the server does not report it. */
   readonly openTempTables: number | null;
+  /**
+   * What its binary logs no longer hold, as a position another server must have applied to be
+   * served from them: MySQL gtid_purged; MariaDB the GTID state where its oldest binary log
+   * starts (BINLOG_GTID_POS(oldest, 4)). Null when it cannot be read (no binary log, no privilege).
+   */
+  readonly binlogStart: string | null;
 }
 
 function isSyntaxError(err: unknown): boolean {
@@ -85,7 +94,21 @@ export async function readMysqlFamilyPreflight(s: Session, flavor: 'mysql' | 'ma
   const temp = parseOpenTempTables(
     await s.query("SHOW GLOBAL STATUS WHERE Variable_name IN ('Slave_open_temp_tables', 'Replica_open_temp_tables')"),
   );
-  return { variables, channels: await channels(s, flavor), openTempTables: temp };
+  return { variables, channels: await channels(s, flavor), openTempTables: temp, binlogStart: await binlogStart(s, flavor, variables) };
+}
+
+async function binlogStart(s: Session, flavor: 'mysql' | 'mariadb', variables: Readonly<Record<string, string>>): Promise<string | null> {
+  if (flavor === 'mysql') return variables['gtid_purged'] ?? null;
+  try {
+    const oldest = (await s.query('SHOW BINARY LOGS'))[0];
+    if (!oldest) return null;
+    const file = statusText(oldest, 'Log_name');
+    const rows = await s.query({ sql: 'SELECT BINLOG_GTID_POS(?, 4) AS pos', params: [file] });
+    const v = rows[0]?.['pos'];
+    return v === null || v === undefined ? null : String(v);
+  } catch {
+    return null;
+  }
 }
 
 /**

@@ -36,9 +36,24 @@ export interface PgPreflightFacts {
   readonly slots: readonly PgReplicationSlot[];
   /** Subscriptions of the connected database (a server not in recovery); error counts from PostgreSQL 15. */
   readonly subscriptions: readonly Omit<AuditSubscription, 'owner'>[];
+  /** Sequences of the connected database: last_value as exact text, null when never used (or not readable). */
+  readonly sequences: readonly PgSequence[];
 }
 
-const SETTINGS = ['wal_level', 'hot_standby', 'max_wal_senders', 'max_replication_slots', 'primary_slot_name', 'hot_standby_feedback', 'wal_log_hints', 'data_checksums', 'server_version_num'];
+export interface PgSequence {
+  readonly name: string;
+  readonly lastValue: string | null;
+  /** increment_by: a descending sequence (negative) is behind when its value is above the primary's. */
+  readonly increment: string;
+}
+
+export const SEQUENCES_SQL = `SELECT pg_catalog.quote_ident(s.schemaname) || '.' || pg_catalog.quote_ident(s.sequencename) AS name, s.last_value::text AS last_value, s.increment_by::text AS increment
+FROM pg_catalog.pg_sequences s WHERE s.schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1`;
+
+const SETTINGS = ['wal_level', 'hot_standby', 'max_wal_senders', 'max_replication_slots', 'primary_slot_name', 'hot_standby_feedback', 'wal_log_hints', 'data_checksums', 'server_version_num', 'synchronous_standby_names', 'cluster_name'];
+
+/** Of primary_conninfo (which may hold a password) only the name the standby goes by is kept. */
+export const CONNINFO_APPLICATION_NAME = 'primary_conninfo.application_name';
 
 export const PREFLIGHT_STATE_SQL = `SELECT pg_catalog.current_setting('server_version_num')::int AS version_num,
   pg_catalog.pg_is_in_recovery() AS standby,
@@ -80,6 +95,10 @@ export async function readPostgresPreflight(s: Session): Promise<PgPreflightFact
   for (const r of await s.query('SELECT name, setting FROM pg_catalog.pg_settings')) {
     const name = str(r['name']).toLowerCase();
     if (SETTINGS.includes(name)) settings[name] = str(r['setting']);
+    if (name === 'primary_conninfo') {
+      const app = /(?:^|\s)application_name\s*=\s*'?([^'\s]+)'?/.exec(str(r['setting']))?.[1];
+      if (app) settings[CONNINFO_APPLICATION_NAME] = app;
+    }
   }
   return {
     versionNum: Number(state['version_num'] ?? 0),
@@ -91,5 +110,9 @@ export async function readPostgresPreflight(s: Session): Promise<PgPreflightFact
     settings,
     slots: (await s.query(SLOTS_SQL)).map(mapSlot),
     subscriptions: state['standby'] === true ? [] : (await auditSubscriptions(s, Number(state['version_num'] ?? 0))).map(({ owner: _owner, ...rest }) => rest),
+    // Sequences a role may not read (no USAGE/SELECT) show a NULL last_value: never an error. Not
+    // on a standby: it replays them with everything else, and some minor releases fail reading
+    // an unlogged sequence there.
+    sequences: state['standby'] === true ? [] : (await s.query(SEQUENCES_SQL)).map((r) => ({ name: str(r['name']), lastValue: strOrNull(r['last_value']), increment: str(r['increment']) || '1' })),
   };
 }

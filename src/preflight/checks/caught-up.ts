@@ -4,6 +4,12 @@
  * moves on meanwhile; what must hold is that the candidate reaches where the primary stood when
  * the check began (its lag is then bounded by the wait). A candidate that is not applying
  * (stopped SQL thread, paused replay) is not waited for: it cannot get there.
+ *
+ * --max-lag is measured the same way, never read from the lag the replica reports: a replica
+ * whose receiving side stalls (a slow link, a stuck IO thread or WAL receiver) has applied all
+ * it received and reports a lag of 0 however far behind it is. A candidate that reaches the
+ * primary's position of the check's start within --max-lag seconds (waited for past --wait when
+ * needed) is at most that far behind: a warning; later, or never, is a failure.
  */
 import { formatPosition, hasReached } from '../../engine/position.js';
 import { result } from '../result.js';
@@ -24,9 +30,18 @@ export const caughtUp: PreflightCheck = {
     const started = Date.now();
     let reached = false;
     if (waitMs > 0) reached = await c.engine.replication.waitApplied(c.session, target, waitMs);
-    const after = await c.engine.replication.replicaStatus(c.session);
-    const executed = after?.executed ?? null;
+    let after = await c.engine.replication.replicaStatus(c.session);
+    let executed = after?.executed ?? null;
     if (!reached && executed && executed.kind === target.kind) reached = hasReached(executed, target);
+    const lagBoundMs = Math.round(ctx.opts.maxLagSeconds * 1000);
+    let withinLag = false;
+    if (!reached && applying && lagBoundMs > 0) {
+      const left = lagBoundMs - (Date.now() - started);
+      withinLag = left <= 0 ? false : await c.engine.replication.waitApplied(c.session, target, left);
+      after = await c.engine.replication.replicaStatus(c.session);
+      executed = after?.executed ?? null;
+      if (!withinLag && executed && executed.kind === target.kind) withinLag = hasReached(executed, target) && Date.now() - started <= lagBoundMs;
+    }
     const evidence = {
       primaryPosition: formatPosition(target),
       candidateExecuted: executed ? formatPosition(executed) : null,
@@ -35,10 +50,9 @@ export const caughtUp: PreflightCheck = {
       waitBoundSeconds: ctx.opts.waitSeconds,
     };
     if (reached) return [result(ID, 'pass', c.label, `applied the primary's position ${evidence.primaryPosition}`, evidence)];
-    const why = !applying ? (c.status.paused ? 'replay is paused' : 'it is not applying') : `not reached within --wait ${ctx.opts.waitSeconds}s`;
-    const lag = after?.lagSeconds ?? null;
-    if (ctx.opts.maxLagSeconds > 0 && applying && lag !== null && lag <= ctx.opts.maxLagSeconds) {
-      return [result(ID, 'warn', c.label, `behind the primary (${why}) but its lag ${lag}s is within --max-lag ${ctx.opts.maxLagSeconds}s`, evidence)];
+    const why = !applying ? (c.status.paused ? 'replay is paused' : 'it is not applying') : `not reached within --wait ${ctx.opts.waitSeconds}s${lagBoundMs > 0 ? ` nor --max-lag ${ctx.opts.maxLagSeconds}s` : ''}`;
+    if (withinLag) {
+      return [result(ID, 'warn', c.label, `behind the primary: it reached the primary's position of the check's start ${((Date.now() - started) / 1000).toFixed(1)}s after it, past --wait ${ctx.opts.waitSeconds}s but within --max-lag ${ctx.opts.maxLagSeconds}s`, { ...evidence, waitedMs: Date.now() - started })];
     }
     return [
       result(ID, 'fail', c.label, `behind the primary: executed ${evidence.candidateExecuted ?? 'unknown'}, primary at ${evidence.primaryPosition} (${why}); promoting now loses those transactions`, evidence),

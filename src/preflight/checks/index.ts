@@ -11,6 +11,7 @@ import { replicationRunning } from './replication-running.js';
 import { replicationSlots } from './replication-slots.js';
 import { risksCheck } from './risks.js';
 import { schemaEqual } from './schema-equal.js';
+import { sequences } from './sequences.js';
 import { timeline } from './timeline.js';
 import { walSettings } from './wal-settings.js';
 import type { PreflightCheck } from '../types.js';
@@ -27,6 +28,7 @@ export const CHECKS: readonly PreflightCheck[] = Object.freeze([
   openTempTables,
   replicasCanFollow,
   replicationSlots,
+  sequences,
   schemaEqual,
   risksCheck,
   dataConsistent,

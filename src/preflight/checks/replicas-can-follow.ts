@@ -11,6 +11,7 @@
  * cannot reach, and its reason says what to pass).
  */
 import { parseServerVersion } from '../../engine/mysql-family/mysql-family-flavor.js';
+import { formatPosition, hasReached, parseMariadbGtid, parseMysqlGtidSet, type Position } from '../../engine/position.js';
 import { couldNotRun, isOn, result } from '../result.js';
 import type { PreflightCheck, PreflightCheckResult, PreflightContext, PreflightNode, UnusableReplica } from '../types.js';
 
@@ -44,6 +45,22 @@ function mysqlFamily(ctx: PreflightContext, r: PreflightNode): PreflightCheckRes
     if (!isOn(rv['gtid_mode'])) problems.push(`it has gtid_mode=${rv['gtid_mode'] ?? 'unknown'}`);
     if (channel && channel.autoPosition === false) problems.push('it does not use SOURCE_AUTO_POSITION=1');
     if (cv['server_uuid'] && cv['server_uuid'] === rv['server_uuid']) problems.push(`same server_uuid as the candidate (${cv['server_uuid']})`);
+  }
+  // What the candidate's binary logs no longer hold: a replica that has not applied it yet would
+  // ask the new primary for purged transactions (error 1236) the moment it is pointed there.
+  const start = c.mysql?.binlogStart ?? null;
+  evidence['candidateBinlogStart'] = start;
+  const executed = r.status?.executed ?? null;
+  if (start !== null && start.trim() !== '' && executed && (executed.kind === 'mariadb-gtid' || executed.kind === 'mysql-gtid')) {
+    let needed: Position | null = null;
+    try {
+      needed = c.engine.flavor === 'mariadb' ? parseMariadbGtid(start) : parseMysqlGtidSet(start);
+    } catch {
+      evidence['candidateBinlogStart'] = `${start} (not understood: coverage not checked)`;
+    }
+    if (needed && needed.kind === executed.kind && !hasReached(executed, needed)) {
+      problems.push(`it has applied ${formatPosition(executed)}, but the candidate's binary logs start at ${formatPosition(needed)} (older ones purged): it would ask the new primary for transactions it no longer has; rebuild it or let it catch up before promoting`);
+    }
   }
   if (cVer.major * 1000 + cVer.minor > rVer.major * 1000 + rVer.minor) {
     problems.push(`the candidate runs a newer version (${cVer.major}.${cVer.minor}) than this replica (${rVer.major}.${rVer.minor}): upgrade the replica first`);

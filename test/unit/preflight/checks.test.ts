@@ -9,15 +9,19 @@ import { parseDsn } from '../../../src/config/dsn.js';
 import type { Engine } from '../../../src/engine/engine.js';
 import { mapPreflightChannel, type MysqlFamilyPreflightFacts } from '../../../src/engine/mysql-family/mysql-family-preflight.js';
 import { mapSlot, type PgPreflightFacts } from '../../../src/engine/postgres/postgres-preflight.js';
+import { parseMariadbGtid, parseMysqlGtidSet } from '../../../src/engine/position.js';
 import type { Flavor, ReplicaStatus } from '../../../src/engine/types.js';
 import { silentLogger } from '../../../src/log.js';
 import { binaryLogging } from '../../../src/preflight/checks/binary-logging.js';
+import { caughtUp } from '../../../src/preflight/checks/caught-up.js';
 import { errantGtids } from '../../../src/preflight/checks/errant-gtids.js';
 import { openTempTables } from '../../../src/preflight/checks/open-temp-tables.js';
 import { readOnly } from '../../../src/preflight/checks/read-only.js';
 import { replicasCanFollow } from '../../../src/preflight/checks/replicas-can-follow.js';
 import { replicationRunning } from '../../../src/preflight/checks/replication-running.js';
 import { replicationSlots } from '../../../src/preflight/checks/replication-slots.js';
+import { sequences } from '../../../src/preflight/checks/sequences.js';
+import { synchronousNames, walSettings } from '../../../src/preflight/checks/wal-settings.js';
 import type { NodeRole, PreflightCheck, PreflightCheckResult, PreflightContext, PreflightNode } from '../../../src/preflight/types.js';
 import { mariadbSlaveStatus, mariadbSlaveStatusBroken, mysqlReplicaStatus } from '../engine/mysql-family/fixtures.js';
 
@@ -39,7 +43,7 @@ function node(port: number, role: NodeRole, o: { flavor?: Flavor; version?: stri
     session: null as never,
     status,
     mysql: flavor === 'postgres' ? null : { variables: { log_bin: 'ON', log_slave_updates: 'ON', read_only: role === 'primary' ? 'OFF' : 'ON', server_id: String(port), ...o.variables }, channels: role === 'primary' ? [] : [mapPreflightChannel(mariadbSlaveStatus)], openTempTables: 0, ...o.mysql },
-    pg: flavor === 'postgres' ? { versionNum: 150006, inRecovery: role !== 'primary', replayPaused: false, replayLsn: null, receiveLsn: null, timeline: 1, settings: {}, slots: [], subscriptions: [], ...o.pg } : null,
+    pg: flavor === 'postgres' ? { versionNum: 150006, inRecovery: role !== 'primary', replayPaused: false, replayLsn: null, receiveLsn: null, timeline: 1, settings: {}, slots: [], subscriptions: [], sequences: [], ...o.pg } : null,
     gtidState: o.gtidState === undefined ? '0-20000-26' : o.gtidState,
     gaps: [],
   };
@@ -149,6 +153,15 @@ describe('replicas-can-follow', () => {
     const fileCoords = node(20002, 'replica', { mysql: { channels: [mapPreflightChannel(mariadbSlaveStatusBroken)] } });
     expect(run(replicasCanFollow, ctx(P(), node(20001, 'candidate'), [fileCoords]))[0]!.message).toContain('Using_Gtid=No');
   });
+  it("MySQL: fails a replica whose gtid_executed lacks what the candidate purged (gtid_purged); passes once it holds it", () => {
+    const U = '3e11fa47-71ca-11e1-9e33-c80aa9429562';
+    const mysql = (port: number, role: NodeRole, o: { purged?: string; executed?: string } = {}) =>
+      node(port, role, { flavor: 'mysql', version: '8.0.36', variables: { gtid_mode: 'ON', server_uuid: `uuid-${port}` }, mysql: { channels: [mapPreflightChannel(mysqlReplicaStatus)], binlogStart: o.purged ?? null }, status: { executed: o.executed ? parseMysqlGtidSet(o.executed) : null } });
+    const c = mysql(20001, 'candidate', { purged: `${U}:1-500` });
+    const behind = run(replicasCanFollow, ctx(P(), c, [mysql(20002, 'replica', { executed: `${U}:1-200` })]))[0]!;
+    expect(behind).toMatchObject({ status: 'fail', message: expect.stringMatching(new RegExp(`binary logs start at ${U}:1-500 \\(older ones purged\\)`)) });
+    expect(run(replicasCanFollow, ctx(P(), c, [mysql(20002, 'replica', { executed: `${U}:1-700` })]))[0]!.status).toBe('pass');
+  });
   it('skips without other replicas, saying whether discovery ran', () => {
     expect(run(replicasCanFollow, ctx(P(), node(20001, 'candidate')))[0]).toMatchObject({ status: 'skip', message: expect.stringContaining('no other replica found downstream') });
     expect(run(replicasCanFollow, ctx(P(), node(20001, 'candidate'), [], { replicaSource: 'none' }))[0]).toMatchObject({ status: 'skip', message: expect.stringContaining('--no-discover') });
@@ -214,5 +227,87 @@ describe('replication-running (PostgreSQL subscriber)', () => {
     expect(run(replicationRunning, ctx(P, running))[0]).toMatchObject({ status: 'warn', message: expect.stringContaining('3 apply and 0 table sync error(s)') });
     const disabled = node(20001, 'candidate', { flavor: 'postgres', status: { kind: 'logical', applying: false, lastError: 'subscription "sub1" is disabled' }, pg: { inRecovery: false, subscriptions: [{ ...sub, enabled: false, applyErrors: 0 }] } });
     expect(run(replicationRunning, ctx(P, disabled))[0]).toMatchObject({ status: 'fail', message: expect.stringContaining('is disabled') });
+  });
+});
+
+describe('caught-up and --max-lag', () => {
+  const at = (seq: number) => parseMariadbGtid(`0-20000-${seq}`);
+  /** A candidate whose waits answer `waits` in turn, reporting a lag of 0 and executed 0-20000-5. */
+  function scripted(waits: boolean[]): { x: PreflightContext; asked: number[] } {
+    const asked: number[] = [];
+    const p = node(20000, 'primary');
+    const c = node(20001, 'candidate');
+    (p.engine as { replication: unknown }).replication = { currentPosition: async () => at(9) };
+    const status = { ...c.status!, lagSeconds: 0, executed: at(5) };
+    (c.engine as { replication: unknown }).replication = {
+      waitApplied: async (_s: unknown, _pos: unknown, ms: number) => {
+        asked.push(ms);
+        return waits.shift() ?? false;
+      },
+      replicaStatus: async () => status,
+    };
+    const x = ctx(p, c);
+    return { x: { ...x, opts: { ...x.opts, waitSeconds: 1, maxLagSeconds: 5 } }, asked };
+  }
+
+  /**
+   * Pins a wrong "go": a candidate whose receiving side stalls has applied all it received and
+   * reports a lag of 0 however far behind it is; --max-lag took that at its word.
+   */
+  it('a candidate that never reaches the position fails, whatever lag it reports', async () => {
+    const { x, asked } = scripted([false, false]);
+    const [r] = await caughtUp.run(x);
+    expect(r).toMatchObject({ status: 'fail', message: expect.stringMatching(/not reached within --wait 1s nor --max-lag 5s\); promoting now loses those transactions/) });
+    expect(asked[0]).toBe(1000);
+    expect(asked[1]).toBeGreaterThan(3900);
+  });
+
+  it('one that reaches it after --wait but within --max-lag is a warning; within --wait a pass', async () => {
+    expect((await caughtUp.run(scripted([false, true]).x))[0]).toMatchObject({ status: 'warn', message: expect.stringMatching(/past --wait 1s but within --max-lag 5s/) });
+    expect((await caughtUp.run(scripted([true]).x))[0]!.status).toBe('pass');
+  });
+});
+
+describe('wal-settings: synchronous_standby_names on the candidate', () => {
+  const pg = (settings: Record<string, string>) => node(20001, 'candidate', { flavor: 'postgres', pg: { settings: { wal_level: 'replica', hot_standby: 'on', max_replication_slots: '10', ...settings } } });
+  const primary = () => node(20000, 'primary', { flavor: 'postgres', pg: { settings: { wal_level: 'replica' } } });
+
+  it('reads the names as PostgreSQL matches them: FIRST/ANY lists, case ignored even when quoted', () => {
+    expect(synchronousNames('')).toEqual([]);
+    expect(synchronousNames('standby1')).toEqual(['standby1']);
+    expect(synchronousNames('FIRST 2 (s1, "S2")')).toEqual(['s1', 's2']);
+    expect(synchronousNames('any 1 (a,b)')).toEqual(['a', 'b']);
+    expect(synchronousNames('2 (A, b)')).toEqual(['a', 'b']);
+  });
+
+  /** A postgresql.conf copied from the primary names the candidate itself: once promoted, writes hang. */
+  it('naming only the candidate itself fails; naming others warns; empty passes', () => {
+    const own = run(walSettings, ctx(primary(), pg({ synchronous_standby_names: 'standby1', 'primary_conninfo.application_name': 'standby1' })))[0]!;
+    expect(own).toMatchObject({ status: 'fail', message: expect.stringMatching(/names only the candidate itself/) });
+    expect(run(walSettings, ctx(primary(), pg({ synchronous_standby_names: 'FIRST 1 (standby2)', cluster_name: 'standby1' })))[0]).toMatchObject({ status: 'warn', message: expect.stringMatching(/every commit waits until one of those standbys follows it/) });
+    expect(run(walSettings, ctx(primary(), pg({ synchronous_standby_names: '' })))[0]!.status).toBe('pass');
+  });
+});
+
+describe('sequences (a logical subscriber as candidate)', () => {
+  const seq = (name: string, lastValue: string | null, increment = '1') => ({ name, lastValue, increment });
+  const primary = () => node(20000, 'primary', { flavor: 'postgres', pg: { inRecovery: false, sequences: [seq('shop.customers_id_seq', '3000'), seq('shop.unused_seq', null), seq('shop.big_seq', '9007199254740993')] } });
+  const subscriber = (sequences: { name: string; lastValue: string | null }[]) => node(20002, 'candidate', { flavor: 'postgres', pg: { inRecovery: false, sequences } });
+
+  /** Pins a wrong "go": logical replication does not carry sequences; promoted, the subscriber's inserts collided. */
+  it('fails when a sequence the primary used is behind, or never used, on the subscriber', () => {
+    const r = run(sequences, ctx(primary(), subscriber([seq('shop.customers_id_seq', null), seq('shop.big_seq', '9007199254740992')])))[0]!;
+    expect(r).toMatchObject({ status: 'fail', message: expect.stringMatching(/2 sequence\(s\) behind the primary's.*shop\.customers_id_seq at never used \(primary 3000\), shop\.big_seq at 9007199254740992 \(primary 9007199254740993\)/) });
+  });
+
+  it('a descending sequence is behind when it stands above the primary\'s value', () => {
+    const p = node(20000, 'primary', { flavor: 'postgres', pg: { inRecovery: false, sequences: [seq('app.down_seq', '-500', '-1')] } });
+    expect(run(sequences, ctx(p, subscriber([seq('app.down_seq', '-1', '-1')])))[0]!.status).toBe('fail');
+    expect(run(sequences, ctx(p, subscriber([seq('app.down_seq', '-600', '-1')])))[0]!.status).toBe('pass');
+  });
+
+  it('passes when every one stands at or past the primary; skips a physical standby', () => {
+    expect(run(sequences, ctx(primary(), subscriber([seq('shop.customers_id_seq', '3000'), seq('shop.big_seq', '9007199254741000')])))[0]).toMatchObject({ status: 'pass', message: '2 sequence(s) at or past the primary\'s' });
+    expect(run(sequences, ctx(primary(), node(20001, 'candidate', { flavor: 'postgres' })))[0]!.status).toBe('skip');
   });
 });
