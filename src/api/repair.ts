@@ -36,6 +36,7 @@ export async function repair(o: RepairApiOptions): Promise<RepairResult> {
     allowKeyless: o.allowKeyless ?? false,
     force: o.force ?? false,
     lockWaitMs: o.lockWaitMs ?? checkDefaults.lockWaitMs,
+    maxLockMs: o.maxLockMs ?? checkDefaults.maxLockMs,
     syncTimeoutMs: o.syncTimeoutMs ?? checkDefaults.syncTimeoutMs,
     connectTimeoutMs: o.connectTimeoutMs ?? checkDefaults.connectTimeoutMs,
     log,

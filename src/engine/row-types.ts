@@ -75,6 +75,8 @@ export interface RowSql {
   insertableColumns(t: TableInfo): ColumnInfo[];
   /** Key-less tables: one row whose content hash (as hashPage spells it) is `hash`, as literals. */
   rowLiteralsByHash(t: TableInfo, hash: string): Sql;
+  /** Key-less tables: how many rows have content hash `hash` (read with the dialect's parseCount). */
+  countByHash(t: TableInfo, hash: string): Sql;
   /** Key-less tables: delete `copies` rows whose content hash is `hash`. */
   deleteByHash(t: TableInfo, hash: string, copies: number): string;
   insert(t: TableInfo, literals: readonly string[]): string;

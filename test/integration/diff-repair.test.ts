@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { check } from '../../src/api/check.js';
 import { diff, type DiffResult } from '../../src/api/diff.js';
 import { repair } from '../../src/api/repair.js';
-import { execOnNode, injectDrift, loadSampleData, sandboxDown, sandboxUp, startWriteLoad, waitForReplicas, type SandboxInfo } from '../../src/sandbox/index.js';
+import { connectDsn, execOnNode, injectDrift, loadSampleData, sandboxDown, sandboxUp, startWriteLoad, waitForReplicas, type SandboxInfo } from '../../src/sandbox/index.js';
 import type { SandboxEngine } from '../../src/sandbox/types.js';
 import { cli, splitPassword } from '../support/cli.js';
 import { createTablesEverywhere } from '../support/pg-tables.js';
@@ -219,6 +219,153 @@ for (const engine of ENGINES as SandboxEngine[]) {
       expect((await diffD()).verdict).toBe('consistent');
       const all = await check({ ...dsns(), filter: { databases: ['d', 'shop'] } });
       expect(all.verdict).toBe('consistent');
+    });
+
+    /**
+     * Pins a bug: key-less rows were written by the diff's copy counts, so the same diff applied
+     * twice (a re-run after a timeout, a second operator) inserted the missing copies again: the
+     * replica gained duplicate rows. The copies are now counted on both sides under the lock.
+     */
+    it('repair --apply replica of key-less rows, run twice from the same diff, writes only what is still missing', async () => {
+      const nkCount = async (name: string) => Number((await execOnNode(info, name, ['SELECT count(*) AS n FROM d.nk'], engine === 'mariadb' && name === 'primary' ? { binlog: true } : {}))[0]!.rows[0]!['n']);
+      await inject([
+        engine === 'mariadb' ? "UPDATE d.nk SET w = 'changed' WHERE v = 3 LIMIT 1" : "UPDATE d.nk SET w = 'changed' WHERE ctid = (SELECT ctid FROM d.nk WHERE v = 3 LIMIT 1)",
+        'DELETE FROM d.nk WHERE v = 9',
+        'INSERT INTO d.nk SELECT v, w FROM d.nk WHERE v = 4 LIMIT 1',
+      ]);
+      const d = await diff({ ...dsns(), filter: { tables: ['d.nk'] } });
+      expect(d.rows.length, JSON.stringify(d.rows)).toBeGreaterThanOrEqual(3);
+      for (const round of [1, 2]) {
+        const res = await repair({ ...dsns(), diff: d, apply: 'replica', allowKeyless: true });
+        expect(res.verdict, `round ${round}: ${JSON.stringify(res.tables)}`).toBe('passed');
+        if (round === 2) expect(res.tables.reduce((n, t) => n + t.statements, 0), 'the second apply found nothing left to write').toBe(0);
+        expect((await diff({ ...dsns(), filter: { tables: ['d.nk'] } })).verdict, `round ${round}`).toBe('consistent');
+        expect(await nkCount(target().name)).toBe(await nkCount('primary'));
+      }
+    });
+
+    /**
+     * Pins a bug: --apply replica locked the primary's table first and then waited up to
+     * --sync-timeout for the replica to reach the locked position: the table's writers on the
+     * primary waited as long. The replica now catches up unlocked first, and a lock is held at
+     * most --max-lock-time. Here the replica has stopped applying: the repair gives up without
+     * ever locking, and a writer on the primary (lock wait 1 s) is never turned away.
+     */
+    it('repair --apply replica waits for a stopped replica without holding the primary table lock', async () => {
+      const node = target();
+      await inject(["UPDATE d.t SET tx = 'lock case' WHERE id = 21"]);
+      const d = await diff({ ...dsns(), filter: { tables: ['d.t'] } });
+      expect(d.rows).toHaveLength(1);
+      // MariaDB: the SQL thread stopped. PostgreSQL: the subscriber's apply worker held up by a
+      // lock on the table the next change writes (a disabled subscription is no replica at all).
+      const holder = await connectDsn(node.dsn);
+      if (engine === 'mariadb') await holder.exec('STOP SLAVE SQL_THREAD');
+      else await holder.exec('BEGIN').then(() => holder.exec('LOCK TABLE d.clean IN ACCESS EXCLUSIVE MODE'));
+      const writer = await connectDsn(info.nodes[0]!.dsn);
+      try {
+        // A write the replica has not applied: it is behind from here on.
+        await execOnNode(info, 'primary', ["UPDATE d.clean SET v = 'behind' WHERE v = 'c1'"], engine === 'mariadb' ? { binlog: true } : {});
+        await writer.exec(engine === 'mariadb' ? 'SET SESSION lock_wait_timeout = 1, innodb_lock_wait_timeout = 1' : "SET lock_timeout = '1s'");
+        let settled = false;
+        const run = repair({ ...dsns(), diff: d, apply: 'replica', syncTimeoutMs: 3000, maxLockMs: 1000 }).finally(() => (settled = true));
+        const turnedAway: string[] = [];
+        let writes = 0;
+        while (!settled) {
+          await writer.exec('UPDATE d.t SET f = f WHERE id = 1').then(() => writes++, (err: unknown) => turnedAway.push(String(err)));
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        const res = await run;
+        expect(turnedAway, 'a writer on the primary waited for the repair\'s lock').toEqual([]);
+        expect(writes).toBeGreaterThan(5);
+        expect(res.tables[0]!.reason, JSON.stringify(res)).toMatch(/did not catch up with the primary within --sync-timeout 3s; nothing was locked or written/);
+        expect(res.verdict).toBe('incomplete');
+      } finally {
+        await writer.close();
+        await holder.exec(engine === 'mariadb' ? 'START SLAVE SQL_THREAD' : 'ROLLBACK');
+        await holder.close();
+        await waitForReplicas(info);
+        const again = await repair({ ...dsns(), diff: d, apply: 'replica' });
+        expect(again.verdict, JSON.stringify(again.tables)).toBe('passed');
+      }
+    });
+
+    /**
+     * Pins false rows: a table the sync point could not lock on the primary (an open transaction
+     * wrote it) was diffed anyway, its sides at different points: every row written in between was
+     * listed (and repair would have acted on them). It is now skipped with the reason, like check.
+     */
+    it.runIf(engine === 'postgres')('a table the sync point cannot lock (an open transaction wrote it) is skipped, never diffed unsynchronized', async () => {
+      const holder = await connectDsn(info.nodes[0]!.dsn);
+      try {
+        await holder.exec('BEGIN');
+        await holder.exec('UPDATE d.clean SET v = v WHERE id = (SELECT min(id) FROM d.clean)');
+        const d = await diff({ ...dsns(), filter: { tables: ['d.clean'] } });
+        expect(d.rows).toEqual([]);
+        expect(d.problems.length).toBeGreaterThan(0);
+        for (const p of d.problems) expect(p, JSON.stringify(d.problems)).toMatchObject({ table: 'd.clean', status: 'skipped', reason: expect.stringMatching(/rows locked by another transaction on the primary/) });
+        expect(d.verdict).not.toBe('consistent');
+      } finally {
+        await holder.exec('ROLLBACK').catch(() => undefined);
+        await holder.close();
+      }
+      expect((await diff({ ...dsns(), filter: { tables: ['d.clean'] } })).verdict).toBe('consistent');
+    });
+
+    /**
+     * Pins a hang: once one chunk of a table was given up on (lock not granted), the next chunk of
+     * the same table asked for a sync point covering it, which no sync point would ever be: the
+     * diff renewed sync points forever. Two differing ranges from a check, the table then locked.
+     */
+    it.runIf(engine === 'postgres')('--from-check with two ranges of a table the sync point cannot lock ends, both skipped', async () => {
+      const ids = (await execOnNode(info, 'primary', ['SELECT min(id)::text AS lo, max(id)::text AS hi FROM d.clean']))[0]!.rows[0]!;
+      await inject([`UPDATE d.clean SET v = 'x' WHERE id = ${String(ids['lo'])}`, `UPDATE d.clean SET v = 'y' WHERE id = ${String(ids['hi'])}`]);
+      const holder = await connectDsn(info.nodes[0]!.dsn);
+      try {
+        const checked = await check({ ...dsns(), filter: { tables: ['d.clean'] }, chunkTime: 0.001 });
+        const drifting = checked.tables.find((t) => t.status === 'drift')!;
+        expect(drifting.driftRanges!.length).toBe(2);
+        await holder.exec('BEGIN');
+        await holder.exec(`UPDATE d.clean SET v = v WHERE id = ${String(ids['lo'])} + 1`);
+        // One lane: the second range is narrowed after the first gave the table up.
+        const d = await diff({ ...dsns(), fromCheck: checked, concurrency: 1, signal: AbortSignal.timeout(60_000) });
+        expect(d.rows).toEqual([]);
+        expect(d.problems.map((p) => p.status)).toEqual(['skipped', 'skipped']);
+      } finally {
+        await holder.exec('ROLLBACK').catch(() => undefined);
+        await holder.close();
+      }
+      const repaired = await repair({ ...dsns(), filter: { tables: ['d.clean'] }, apply: 'replica' });
+      expect(repaired.verdict).toBe('passed');
+    });
+
+    /**
+     * Pins two MySQL-family bugs: a key column collated differently on the replica sent bisect into
+     * an endless loop (each side orders and splits the keys its own way), and a column in another
+     * character set listed rows of identical text as changed. Both are schema differences now.
+     */
+    it.runIf(engine === 'mariadb')('a key collated differently, or a column in another character set, on the replica is a schema difference, not rows', async () => {
+      await execOnNode(info, 'primary', [
+        'CREATE TABLE d.kc (k VARCHAR(20) COLLATE utf8mb4_bin PRIMARY KEY, v INT)',
+        "INSERT INTO d.kc SELECT CONCAT(IF(seq % 2, 'A', 'b'), LPAD(seq, 4, '0')), seq FROM d.seq_1_to_600",
+        'CREATE TABLE d.cs (id INT PRIMARY KEY, v VARCHAR(20) CHARACTER SET latin1)',
+        "INSERT INTO d.cs VALUES (1, 'caf\u00e9'), (2, 'plain')",
+      ], { binlog: true });
+      await waitForReplicas(info);
+      try {
+        await inject([
+          'ALTER TABLE d.kc MODIFY k VARCHAR(20) COLLATE utf8mb4_general_ci',
+          "INSERT INTO d.kc SELECT CONCAT('a', LPAD(seq, 4, '0'), 'x'), 0 FROM d.seq_1_to_300",
+          'ALTER TABLE d.cs MODIFY v VARCHAR(20) CHARACTER SET utf8mb4',
+        ]);
+        const d = await diff({ ...dsns(), filter: { tables: ['d.kc', 'd.cs'] } });
+        expect(d.rows).toEqual([]);
+        const reason = (t: string) => d.problems.find((p) => p.table === t)?.reason;
+        expect(reason('d.kc')).toMatch(/key collation differs.*k utf8mb4_bin vs utf8mb4_general_ci/);
+        expect(reason('d.cs')).toMatch(/character sets differ .*v latin1 vs utf8mb4/);
+      } finally {
+        await execOnNode(info, 'primary', ['DROP TABLE d.kc', 'DROP TABLE d.cs'], { binlog: true });
+        await waitForReplicas(info);
+      }
     });
 
     it('repair --apply primary: replication carries the primary\'s rows and the follow-up check is consistent', async () => {

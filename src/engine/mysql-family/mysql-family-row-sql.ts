@@ -217,6 +217,10 @@ export function rowLiteralsByHash(t: TableInfo, hash: string): Sql {
   return { sql: `SELECT ${cols.join(', ')} FROM ${qualifiedName(t)} WHERE ${hashMatch(t, hash)} LIMIT 1`, params: [] };
 }
 
+export function countByHash(t: TableInfo, hash: string): Sql {
+  return { sql: `SELECT COUNT(*) AS row_count FROM ${qualifiedName(t)} WHERE ${hashMatch(t, hash)}`, params: [] };
+}
+
 export function deleteByHash(t: TableInfo, hash: string, copies: number): string {
   if (!Number.isSafeInteger(copies) || copies < 1) throw new Error(`bad copy count ${copies}`);
   return `DELETE FROM ${qualifiedName(t)} WHERE ${hashMatch(t, hash)} LIMIT ${copies}`;
@@ -297,6 +301,7 @@ export const mysqlFamilyRowSql: RowSql = Object.freeze({
   parseKeyedLiterals,
   insertableColumns,
   rowLiteralsByHash,
+  countByHash,
   deleteByHash,
   insert,
   upsert,

@@ -140,6 +140,10 @@ export function rowLiteralsByHash(t: TableInfo, hash: string): Sql {
   return { sql: `SELECT ${cols.join(', ')} FROM ${from(t)} WHERE ${hashMatch(t, hash)} LIMIT 1`, params: [] };
 }
 
+export function countByHash(t: TableInfo, hash: string): Sql {
+  return { sql: `SELECT count(*) AS n FROM ${from(t)} WHERE ${hashMatch(t, hash)}`, params: [] };
+}
+
 /** No DELETE ... LIMIT in PostgreSQL: the copies are picked by ctid. */
 export function deleteByHash(t: TableInfo, hash: string, copies: number): string {
   if (!Number.isSafeInteger(copies) || copies < 1) throw new Error(`bad copy count ${copies}`);
@@ -234,6 +238,7 @@ export const postgresRowSql: RowSql = Object.freeze({
   parseKeyedLiterals,
   insertableColumns,
   rowLiteralsByHash,
+  countByHash,
   deleteByHash,
   insert,
   upsert,

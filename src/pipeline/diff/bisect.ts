@@ -45,10 +45,19 @@ export async function bisect(
     { lower: range.lower, upper: mid },
     { lower: mid, upper: range.upper },
   ];
+  const sums = [];
   for (const h of halves) {
-    const sums = await io.probe(h);
+    sums.push(await io.probe(h));
     stats.probes++;
-    await bisect(h, sums, io, leafRows, stats);
   }
+  // A half as big as the whole (a split key that did not split: the sides order keys differently)
+  // would be bisected again forever: the range is read row by row instead.
+  if (sums.some((x) => x[side].rows >= rows)) {
+    stats.leaves++;
+    stats.leafRows += rows;
+    await io.leaf(range);
+    return stats;
+  }
+  for (let i = 0; i < halves.length; i++) await bisect(halves[i]!, sums[i]!, io, leafRows, stats);
   return stats;
 }

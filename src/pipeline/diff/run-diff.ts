@@ -15,7 +15,7 @@ import type { Engine, Session } from '../../engine/engine.js';
 import type { FetchedRow } from '../../engine/row-types.js';
 import type { ChunkChecksum, ChunkRange, ColumnInfo, KeyValues, TableInfo } from '../../engine/types.js';
 import { endsTheRun, messageOf, SyncpointError, usageError } from '../../errors.js';
-import { checksumProbe, runOnLane, sameChecksum } from '../checksum/run-chunk.js';
+import { checksumProbe, runOnLane, sameChecksum, spoilsLane } from '../checksum/run-chunk.js';
 import { ChunkSizer } from '../plan/chunk-sizer.js';
 import { planTables, type PlannedTable } from '../plan/plan-tables.js';
 import type { CheckOptions } from '../run-check.js';
@@ -59,6 +59,8 @@ interface Ctx {
   readonly primary: Engine;
   readonly replicaEngines: ReadonlyMap<string, Engine>;
   readonly out: DiffCollector;
+  /** Tables no sync point could hold, and why: their other chunks are not tried again. */
+  readonly givenUp: Map<string, Error>;
 }
 
 export async function runDiff(o: DiffOptions): Promise<DiffResult> {
@@ -95,7 +97,9 @@ export async function runDiff(o: DiffOptions): Promise<DiffResult> {
     const { primaryTables, replicaTables } = await loadSchemas(topo, o.filter, (label, reason) =>
       out.problem({ table: '*', replica: label, status: 'error', reason: `cannot read its schema: ${reason}` }),
     );
-    const plan = planTables(primaryTables, replicaTables, o.filter, topo.primary.label, { keyCollationMatters: !topo.primary.engine.caps.boundsInPrimaryCollation });
+    // Rows are merged in key order, and bisect splits a range on either side: a key that each side
+    // orders differently cannot be compared row by row (MySQL family included).
+    const plan = planTables(primaryTables, replicaTables, o.filter, topo.primary.label, { keyCollationMatters: true });
     for (const d of plan.schemaDrift) {
       if (hints && !hints.has(`${d.table}\u0000${d.replica}`)) continue;
       out.problem({ table: d.table, replica: d.replica, status: 'drift', reason: `${d.reason} (rows cannot be compared)` });
@@ -120,7 +124,7 @@ export async function runDiff(o: DiffOptions): Promise<DiffResult> {
     if (work.length > 0) {
       sync = new SyncManager(topo.primary, topo.replicas, syncOptionsFor(o, work.map((t) => t.table), log));
       const replicaEngines = new Map(topo.replicas.filter((r) => r.engine).map((r) => [r.label, r.engine!] as const));
-      const ctx: Ctx = { o, sync, primary: topo.primary.engine, replicaEngines, out };
+      const ctx: Ctx = { o, sync, primary: topo.primary.engine, replicaEngines, out, givenUp: new Map() };
       const limit = pLimit(o.concurrency);
 
       // 2. suspects
@@ -135,7 +139,9 @@ export async function runDiff(o: DiffOptions): Promise<DiffResult> {
               else suspects.push(...(await scanTable(ctx, t)));
             } catch (err) {
               if (endsTheRun(err)) fatal ??= err;
-              else for (const r of t.replicas) out.problem({ table: t.table.qualified, replica: r, status: 'error', reason: messageOf(err) });
+              else for (const r of t.replicas) out.problem({ table: t.table.qualified, replica: r, ...notHeldOr(err, 'error', messageOf(err)) });
+            } finally {
+              ctx.sync.deactivate(t.table.qualified);
             }
           }),
         ),
@@ -153,7 +159,9 @@ export async function runDiff(o: DiffOptions): Promise<DiffResult> {
                 await narrowSuspect(ctx, s);
               } catch (err) {
                 if (endsTheRun(err)) fatal ??= err;
-                else for (const r of s.replicas) out.problem({ table: s.planned.table.qualified, replica: r, status: 'error', reason: `chunk ${describeRange(s.range)}: ${messageOf(err)}` });
+                else for (const r of s.replicas) out.problem({ table: s.planned.table.qualified, replica: r, ...notHeldOr(err, 'error', `chunk ${describeRange(s.range)}: ${messageOf(err)}`) });
+              } finally {
+                ctx.sync.deactivate(s.planned.table.qualified);
               }
             }),
           ),
@@ -183,6 +191,14 @@ export async function runDiff(o: DiffOptions): Promise<DiffResult> {
 }
 
 
+/** A table no sync point could hold is skipped with why; any other failure is what the caller says. */
+function notHeldOr(err: unknown, status: 'error', reason: string): { status: 'skipped' | 'error'; reason: string } {
+  if (!(err instanceof TableNotHeld)) return { status, reason };
+  return err.kind === 'locked'
+    ? { status: 'skipped', reason: `rows locked by another transaction on the primary: ${err.message} (${CHUNK_ATTEMPTS} sync points); not compared, re-run when it has committed` }
+    : { status: 'skipped', reason: `table changed during the diff: ${err.message}; re-run to compare it` };
+}
+
 function describeRange(r: ChunkRange): string {
   const f = (v: KeyValues | null) => (v ? JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x)) : 'open');
   return `(${f(r.lower)} .. ${f(r.upper)}]`;
@@ -205,19 +221,46 @@ function givenRanges(t: PlannedTable, hints: Map<string, CheckHint>, family: Eng
   return [...byRange.values()];
 }
 
-async function onLane<T>(ctx: Ctx, fn: (lane: Lane) => Promise<T>): Promise<T> {
+/** A table the sync point could not lock on the primary (primary-lock) or that changed: its lanes do not hold it still. */
+class TableNotHeld extends Error {
+  constructor(readonly kind: 'locked' | 'changed', message: string) {
+    super(message);
+  }
+}
+
+/**
+ * Acquire a lane that holds `table` at its sync point, run `fn`, release. A table the epoch could
+ * not lock (an application transaction holds a conflicting lock) is not read there: its two sides
+ * would be at different points, and every row written in between would be listed. Retried at
+ * fresh sync points, then given up (TableNotHeld).
+ */
+async function onLane<T>(ctx: Ctx, table: string, fn: (lane: Lane) => Promise<T>): Promise<T> {
+  const earlier = ctx.givenUp.get(table);
+  if (earlier) throw earlier;
   for (let attempt = 1; ; attempt++) {
-    const lane = await ctx.sync.acquire();
+    const lane = await ctx.sync.acquire(table);
     try {
+      const blocked = lane.blocked.get(table);
+      if (blocked) throw new TableNotHeld(blocked.kind, blocked.reason);
       return await fn(lane);
     } catch (err) {
-      if (err instanceof SyncpointError && err.kind === 'timeout' && attempt < CHUNK_ATTEMPTS) continue;
+      const again = (err instanceof TableNotHeld && err.kind === 'locked') || (err instanceof SyncpointError && err.kind === 'timeout');
+      if (again && attempt < CHUNK_ATTEMPTS) {
+        ctx.sync.refresh();
+        continue;
+      }
+      if (err instanceof TableNotHeld) {
+        ctx.givenUp.set(table, err);
+        ctx.sync.dropTable(table);
+      }
       throw err;
     } finally {
       ctx.sync.release(lane);
     }
   }
 }
+
+
 
 /** The checksum pass of check, keeping the chunks that differ on some replica. */
 async function scanTable(ctx: Ctx, planned: PlannedTable): Promise<Suspect[]> {
@@ -237,7 +280,7 @@ async function scanTable(ctx: Ctx, planned: PlannedTable): Promise<Suspect[]> {
     if (o.signal?.aborted) throw new SyncpointError('interrupted', 'interrupted');
     const live = planned.replicas.filter((r) => !ctx.sync.failedReplicas.has(r));
     if (live.length === 0) break;
-    const { res, range, upper } = await onLane(ctx, async (lane) => {
+    const { res, range, upper } = await onLane(ctx, t.qualified, async (lane) => {
       let upper: KeyValues | null = null;
       if (key) {
         const rows = await lane.primary.query(ctx.primary.sql.nextBoundary(t, key, lower, sizer.next() - 1));
@@ -245,6 +288,7 @@ async function scanTable(ctx: Ctx, planned: PlannedTable): Promise<Suspect[]> {
       }
       const range: ChunkRange = { lower, upper };
       const res = await runOnLane(lane, ctx.primary, ctx.replicaEngines, live, checksumProbe({ table: t, key, range, hash: ctx.o.hash }));
+      if (spoilsLane(res)) ctx.sync.refresh();
       if (!res.primary.ok) throw res.primary.error;
       return { res, range, upper };
     });
@@ -276,8 +320,9 @@ async function narrowSuspect(ctx: Ctx, s: Suspect): Promise<void> {
   const labels = [...s.replicas].filter((l) => !ctx.sync.failedReplicas.has(l));
   if (labels.length === 0) return;
   if (!t.transactional) ctx.out.note(`${t.qualified}: ${t.engine ?? 'non-transactional'} table, not snapshot-isolated: rows written during the diff can show up as differences`);
-  await onLane(ctx, async (lane) => {
+  await onLane(ctx, t.qualified, async (lane) => {
     const res = await runOnLane(lane, ctx.primary, ctx.replicaEngines, labels, checksumProbe({ table: t, key, range: s.range, hash: ctx.o.hash }));
+    if (spoilsLane(res)) ctx.sync.refresh();
     if (!res.primary.ok) throw res.primary.error;
     const p = res.primary.checksum;
     for (const label of labels) {

@@ -3,7 +3,9 @@
  * different column list, is drift with a reason; it is not checksummed. So is a chunk key the
  * replica could split differently: a key column NOT NULL on the primary but nullable on the
  * replica (a NULL there falls outside every chunk range, unseen), and, where the engine compares
- * chunk bounds in each server's own collation (PostgreSQL), a key column collated differently.
+ * chunk bounds in each server's own collation (PostgreSQL) or rows are merged in key order (diff),
+ * a key column collated differently. A column stored in another character set holds other bytes
+ * for the same text: a schema difference, named as one (not rows of identical text that differ).
  */
 import type { ColumnInfo, TableInfo } from '../../engine/types.js';
 
@@ -12,7 +14,7 @@ export type SchemaVerdict = { readonly ok: true } | { readonly ok: false; readon
 export interface KeyChecks {
   /** The primary's chunk key (null: none, the table is read whole). */
   readonly key?: readonly ColumnInfo[] | null;
-  /** Chunk bounds are compared in each server's collation (PostgreSQL), not the primary's. */
+  /** Chunk bounds are compared in each server's collation (PostgreSQL), or both sides' rows are merged in key order (diff). */
   readonly keyCollationMatters?: boolean;
 }
 
@@ -29,12 +31,19 @@ export function compareTableSchema(primary: TableInfo, replica: TableInfo | unde
   if (missing.length) parts.push(`column${missing.length > 1 ? 's' : ''} missing on replica: ${missing.join(', ')}`);
   if (extra.length) parts.push(`extra column${extra.length > 1 ? 's' : ''} on replica: ${extra.join(', ')}`);
   if (typeDiff.length) parts.push(`column types differ: ${typeDiff.join('; ')}`);
+  const charsetDiff = [...pCols.values()]
+    .filter((c) => {
+      const r = rCols.get(c.name);
+      return r && c.charset && r.charset && normalizeCharset(c.charset) !== normalizeCharset(r.charset);
+    })
+    .map((c) => `${c.name} ${c.charset} vs ${rCols.get(c.name)!.charset}`);
+  if (charsetDiff.length) parts.push(`character sets differ (the same text is stored as other bytes): ${charsetDiff.join('; ')}`);
   const key = (checks.key ?? []).filter((c) => rCols.has(c.name));
   const keyNull = key.filter((c) => !c.nullable && rCols.get(c.name)!.nullable).map((c) => c.name);
   if (keyNull.length) parts.push(`key column${keyNull.length > 1 ? 's' : ''} ${keyNull.join(', ')} NOT NULL on the primary but nullable on the replica (a NULL there would fall outside every chunk range)`);
   if (checks.keyCollationMatters) {
     const coll = key
-      .filter((c) => c.collation && rCols.get(c.name)!.collation && c.collation !== rCols.get(c.name)!.collation)
+      .filter((c) => c.collation && rCols.get(c.name)!.collation && normalizeCollation(c.collation) !== normalizeCollation(rCols.get(c.name)!.collation!))
       .map((c) => `${c.name} ${c.collation} vs ${rCols.get(c.name)!.collation}`);
     if (coll.length) parts.push(`key collation differs (chunk ranges would hold different rows on each side): ${coll.join('; ')}`);
   }
@@ -52,4 +61,15 @@ export function compareTableSchema(primary: TableInfo, replica: TableInfo | unde
  */
 function normalizeType(t: string): string {
   return t.toLowerCase().replace(/^(tinyint|smallint|mediumint|int|bigint)\(\d+\)/, '$1').replace(/^year\(4\)/, 'year').trim();
+}
+
+/** MySQL before 8.0.30 and MariaDB before 10.6 name utf8mb3 "utf8"; PostgreSQL's encodings are upper case. */
+function normalizeCharset(c: string): string {
+  const l = c.toLowerCase();
+  return l === 'utf8' ? 'utf8mb3' : l;
+}
+
+/** The same for collations: utf8_general_ci is utf8mb3_general_ci. */
+function normalizeCollation(c: string): string {
+  return c.replace(/^utf8_/i, 'utf8mb3_');
 }

@@ -38,6 +38,8 @@ export interface RepairOptions {
   /** Apply even where foreign keys cascade from the repaired tables. */
   readonly force: boolean;
   readonly lockWaitMs: number;
+  /** --apply replica: the longest the primary's table lock is held while the replica catches up. */
+  readonly maxLockMs: number;
   readonly syncTimeoutMs: number;
   readonly connectTimeoutMs: number;
   readonly log: Logger;
@@ -269,8 +271,14 @@ async function primaryLiterals(pe: Engine, s: Session, t: TableInfo, key: readon
   return out;
 }
 
-/** Replica-side statements for one chunk: deletes first (they may free a unique value an upsert needs). */
-async function replicaStatements(pe: Engine, ps: Session, re: Engine, p: Prepared, rows: readonly DiffRow[]): Promise<{ comment: string; sql: string }[]> {
+/**
+ * Replica-side statements for one chunk: deletes first (they may free a unique value an upsert needs).
+ * Key-less rows: with the replica's session (--apply replica, under the primary's lock and at its
+ * position), the copies to delete or insert are counted on both sides now, so an apply run twice,
+ * or after the rows changed, writes only the difference left. A printed script has only the diff's
+ * counts.
+ */
+async function replicaStatements(pe: Engine, ps: Session, re: Engine, p: Prepared, rows: readonly DiffRow[], rs?: Session): Promise<{ comment: string; sql: string }[]> {
   const t = p.t!;
   const dels: { comment: string; sql: string }[] = [];
   const ups: { comment: string; sql: string }[] = [];
@@ -282,16 +290,29 @@ async function replicaStatements(pe: Engine, ps: Session, re: Engine, p: Prepare
     if (l) ups.push({ comment: `${comment} -> the primary's row`, sql: pe.sql.rows.upsert(t, p.key!, l) });
     else dels.push({ comment: `${comment} -> not on the primary: delete`, sql: pe.sql.rows.deleteByKey(t, p.key!, r.keyValues as SqlValue[]) });
   });
+  const hashes = new Set<string>();
   for (const r of rows.filter((x) => x.key === null)) {
-    const copies = r.copies ?? 1;
-    const comment = `${r.kind} (no key): ${copies} cop${copies === 1 ? 'y' : 'ies'} of the row with content hash ${r.rowHash}`;
-    if (r.kind === 'extra') {
-      dels.push({ comment, sql: re.sql.rows.deleteByHash(t, r.rowHash!, copies) });
+    const hash = r.rowHash!;
+    if (hashes.has(hash)) continue;
+    hashes.add(hash);
+    let add: number;
+    let comment: string;
+    if (rs) {
+      const onPrimary = pe.sql.parseCount((await ps.query(pe.sql.rows.countByHash(t, hash)))[0]!);
+      const onReplica = re.sql.parseCount((await rs.query(re.sql.rows.countByHash(t, hash)))[0]!);
+      add = onPrimary - onReplica;
+      comment = `no key: the row with content hash ${hash}: ${onPrimary} on the primary, ${onReplica} on the replica`;
     } else {
-      const got = await ps.query(pe.sql.rows.rowLiteralsByHash(t, r.rowHash!));
-      if (!got.length) throw new Error(`no row with content hash ${r.rowHash} on the primary any more: run diff again`);
+      add = (r.copies ?? 1) * (r.kind === 'extra' ? -1 : 1);
+      comment = `${r.kind} (no key): ${Math.abs(add)} cop${Math.abs(add) === 1 ? 'y' : 'ies'} of the row with content hash ${hash}`;
+    }
+    if (add < 0) {
+      dels.push({ comment, sql: re.sql.rows.deleteByHash(t, hash, -add) });
+    } else if (add > 0) {
+      const got = await ps.query(pe.sql.rows.rowLiteralsByHash(t, hash));
+      if (!got.length) throw new Error(`no row with content hash ${hash} on the primary any more: run diff again`);
       const l = pe.sql.rows.parseRowLiterals(got[0]!, t);
-      for (let i = 0; i < copies; i++) ups.push({ comment, sql: pe.sql.rows.insert(t, l) });
+      for (let i = 0; i < add; i++) ups.push({ comment, sql: pe.sql.rows.insert(t, l) });
     }
   }
   return [...dels, ...ups];
@@ -310,6 +331,9 @@ async function printChunk(pe: Engine, ps: Session, p: Prepared, rows: readonly D
   ];
 }
 
+/** --apply replica: locks of the primary's table tried before the replica is given up on. */
+const LOCK_ATTEMPTS = 3;
+
 async function applyOnReplica(o: RepairOptions, pe: Engine, p: Prepared, rows: readonly DiffRow[]): Promise<void> {
   const node = p.node!;
   const re = node.engine!;
@@ -319,15 +343,28 @@ async function applyOnReplica(o: RepairOptions, pe: Engine, p: Prepared, rows: r
   try {
     for (const s of re.sql.rows.replicaWriteSetup()) await privileged(ws, s, 'replica', node.label);
     // The primary holds the table still at a position the replica has applied: no replicated
-    // change to these rows can land between reading the primary and writing the replica.
-    const pos = await pe.replication.lockTablesForSync(ps, [p.t!], o.lockWaitMs);
-    locked = true;
-    if (!(await re.replication.waitApplied(node.control!, pos, o.syncTimeoutMs))) {
-      throw new SyncpointError('timeout', `the replica did not reach the primary's position within ${Math.round(o.syncTimeoutMs / 1000)}s`, node.label);
+    // change to these rows can land between reading the primary and writing the replica. The
+    // replica first catches up without the lock, so that the lock (which makes the table's writers
+    // wait) is held for the last few transactions only, never longer than --max-lock-time.
+    for (let attempt = 1; ; attempt++) {
+      const now = await pe.replication.currentPosition(ps);
+      if (!(await re.replication.waitApplied(node.control!, now, o.syncTimeoutMs))) {
+        throw new SyncpointError('timeout', `the replica did not catch up with the primary within --sync-timeout ${Math.round(o.syncTimeoutMs / 1000)}s; nothing was locked or written`, node.label);
+      }
+      const pos = await pe.replication.lockTablesForSync(ps, [p.t!], o.lockWaitMs);
+      locked = true;
+      if (await re.replication.waitApplied(node.control!, pos, o.maxLockMs)) break;
+      await pe.replication.endSnapshot(ps);
+      locked = false;
+      if (attempt >= LOCK_ATTEMPTS) {
+        throw new SyncpointError('timeout', `the replica did not reach the primary's locked position within --max-lock-time ${o.maxLockMs / 1000}s (${LOCK_ATTEMPTS} tries, the lock released each time); nothing was written: raise --max-lock-time for a replica that applies slowly`, node.label);
+      }
+      o.log.info({ replica: node.label, table: p.entry.table }, `the replica did not reach the locked position within --max-lock-time: lock released, trying again (${attempt + 1} of ${LOCK_ATTEMPTS})`);
     }
-    const stmts = await replicaStatements(pe, ps, re, p, rows);
     await ws.query(re.sql.rows.beginWrite());
+    let stmts;
     try {
+      stmts = await replicaStatements(pe, ps, re, p, rows, ws);
       for (const s of stmts) await ws.query(s.sql);
       await ws.query(re.sql.rows.commit());
     } catch (err) {

@@ -10,9 +10,9 @@
  * queue behind our pending lock for more than lockWaitMs at a time.
  */
 import { messageOf, SyncpointError } from '../../errors.js';
-import { formatPosition } from '../../engine/position.js';
 import type { BlockedTable, EpochContext, EpochResult } from './epoch.js';
 import { tableChangedReason } from '../checksum/table-changed.js';
+import { sourceMismatch } from './source-check.js';
 
 export async function syncPrimaryLock(ctx: EpochContext): Promise<EpochResult> {
   const { primary, replicas, log } = ctx;
@@ -54,18 +54,11 @@ export async function syncPrimaryLock(ctx: EpochContext): Promise<EpochResult> {
     } else {
       for (const s of primary.sessions) await repl.beginSnapshot(s);
     }
-    // Binlog coordinates (MySQL without GTIDs) are the primary's own: they mean nothing on a
-    // replica of a replica, whose source writes a binlog of its own.
-    const primaryId = position.kind === 'binlog-file-pos' ? await repl.serverId(primary.control) : null;
     await Promise.all(
       replicas.map(async (r) => {
         try {
-          if (primaryId !== null) {
-            const st = await r.engine.replication.replicaStatus(r.control);
-            if (st && st.sourceServerId !== null && st.sourceServerId !== primaryId) {
-              throw new Error(`replicates from server_id ${st.sourceServerId}, not from the primary (server_id ${primaryId}), and without GTIDs the primary's binlog coordinates ${formatPosition(position)} cannot be waited for there: enable GTIDs (gtid_mode=ON), or check it against its own source`);
-            }
-          }
+          const mismatch = await sourceMismatch(primary.engine, primary.control, r.engine, r.control, position);
+          if (mismatch) throw new Error(mismatch);
           const budget = Math.max(1, ctx.maxLockMs - (Date.now() - lockedAt));
           const ok = await r.engine.replication.waitApplied(r.control, position, budget);
           if (!ok) throw new Error(`did not apply the sync position within the lock bound (${ctx.maxLockMs} ms): lagging`);

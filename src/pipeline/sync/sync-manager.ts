@@ -140,7 +140,8 @@ export class SyncManager {
       if (this.fatal) throw this.fatal;
       if (this.o.signal?.aborted) throw new SyncpointError('interrupted', 'interrupted');
       if (this.closed) throw new Error('sync manager closed');
-      if (table !== undefined && this.epoch > 0 && this.covered && !this.covered.has(table) && !this.blockedNow.has(table)) this.forced = true;
+      // A table given up on is in no sync point: asking for one that covers it would renew forever.
+      if (table !== undefined && this.epoch > 0 && this.covered && !this.covered.has(table) && !this.blockedNow.has(table) && !this.dropped.has(table)) this.forced = true;
       const due = this.epoch === 0 || this.forced || Date.now() - this.epochStartedAt > this.o.maxSnapshotAgeMs;
       if (!due && this.free.length > 0) {
         this.busy++;
@@ -201,6 +202,11 @@ export class SyncManager {
   /** Make the next acquire() wait for a fresh synchronized point. */
   refresh(): void {
     this.forced = true;
+  }
+
+  /** True once `qualified` was given up on (dropTable): no sync point holds it any more. */
+  isDropped(qualified: string): boolean {
+    return this.dropped.has(qualified);
   }
 
   /** Stop locking `qualified` for sync points (it is skipped, dropped or renamed). */

@@ -61,6 +61,20 @@ describe('bisect', () => {
     for (const k of [1, 500, 1000]) expect(covered(k)).toBe(true);
   });
 
+  /** Pins an endless loop: a split key past the range's end (the replica ordered keys its own way) split nothing. */
+  it('a split that does not split ends in a leaf of the whole range, never another round', async () => {
+    const p = new Side(table(600));
+    const r = new Side(new Map([...table(600)].map(([k, v]) => [k, k === 300 ? 'changed' : v])));
+    const all: ChunkRange = { lower: null, upper: null };
+    const leaves: ChunkRange[] = [];
+    const stats = await bisect(all, { primary: p.checksum(all), replica: r.checksum(all) }, {
+      probe: async (range) => ({ primary: p.checksum(range), replica: r.checksum(range) }),
+      splitAt: async () => [10_000],
+      leaf: async (range) => void leaves.push(range),
+    }, 50);
+    expect(leaves).toEqual([all]);
+    expect(stats).toMatchObject({ leaves: 1, leafRows: 600, probes: 2 });
+  });
   it('does nothing when the checksums agree', async () => {
     const { leaves, probes } = await narrow(new Side(table(500)), new Side(table(500)), 10);
     expect(leaves).toEqual([]);

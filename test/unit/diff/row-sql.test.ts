@@ -58,6 +58,12 @@ describe('MySQL-family row SQL', () => {
 
   it('refuses a malformed row hash instead of building SQL from it', () => {
     expect(() => mysqlFamilyRowSql.deleteByHash(t, "x' OR 1=1 --", 1)).toThrow(/not a row hash/);
+    expect(() => mysqlFamilyRowSql.countByHash(t, "x' OR 1=1 --")).toThrow(/not a row hash/);
+  });
+
+  it('counts the copies of one content under the alias the dialect reads counts by', () => {
+    const q = mysqlFamilyRowSql.countByHash(t, 'ab'.repeat(20)).sql;
+    expect(q).toMatch(/^SELECT COUNT\(\*\) AS row_count FROM `d`\.`t` WHERE UNHEX\(SHA1\(.*\)\) = X'(AB){20}'$/);
   });
 });
 
@@ -65,6 +71,11 @@ describe('PostgreSQL row SQL', () => {
   const id = col('id', 'int4', { columnType: 'integer', nullable: false });
   const b = col('b', 'bytea');
   const t = table([id, b], ['id']);
+
+  it('counts the copies of one content under the alias the dialect reads counts by; refuses a malformed hash', () => {
+    expect(postgresRowSql.countByHash(t, 'ab'.repeat(16)).sql).toBe(`SELECT count(*) AS n FROM "d"."t" AS t WHERE md5(ROW(t."id", t."b")::text) = '${'ab'.repeat(16)}'`);
+    expect(() => postgresRowSql.countByHash(t, "x' OR 1=1 --")).toThrow(/not a row hash/);
+  });
 
   it('writes string literals that read back the same whatever standard_conforming_strings says', () => {
     expect(literal("it's")).toBe("'it''s'");
