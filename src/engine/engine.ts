@@ -126,6 +126,16 @@ export interface ReplicationProbe {
   lockTablesForSync(s: Session, tables: readonly TableInfo[], lockWaitMs: number, idle?: Session): Promise<Position>;
 
   /**
+   * Engines with non-transactional tables (MySQL family): lock `tables` against writes on `s`
+   * itself, outside any transaction, waiting at most lockWaitMs, and return the position that
+   * covers every committed write to them. `s` then reads those tables (and only those) under the
+   * lock, which another session could not do: a writer queued behind the lock would queue it too.
+   * Released by unlockRead. Absent where every table is transactional (PostgreSQL).
+   */
+  lockForRead?(s: Session, tables: readonly TableInfo[], lockWaitMs: number): Promise<Position>;
+  unlockRead?(s: Session): Promise<void>;
+
+  /**
    * Why the primary's positions cannot be waited for on this replica, or null when they can:
    * e.g. a PostgreSQL subscriber of another publisher (its positions are that server's WAL).
    * Engines without such a case leave it out.

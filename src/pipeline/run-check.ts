@@ -8,7 +8,7 @@
  *   6. report: one result per (table, replica) and a verdict
  * A failing chunk or replica is a result with its reason; the run goes on.
  */
-import pLimit from 'p-limit';
+import pLimit, { type LimitFunction } from 'p-limit';
 import type { Logger } from 'pino';
 import type { ConnectionSpec } from '../config/dsn.js';
 import type { SyncMethod } from '../engine/capabilities.js';
@@ -18,7 +18,8 @@ import { endsTheRun, messageOf, SyncpointError } from '../errors.js';
 import type { ChunkDone, ChunkReplicaOutcome, CheckpointHooks, TableResume } from './checkpoint/checkpoint.js';
 import { RangeSource, type NextRange } from './checksum/range-source.js';
 import { SessionPool } from './checksum/session-pool.js';
-import { checksumProbe, countProbe, runOnLane, sameChecksum, type ChunkOutcome, type ChunkTarget, type ServerChunk } from './checksum/run-chunk.js';
+import { lockedChunk } from './checksum/locked-chunk.js';
+import { checksumProbe, countProbe, runOnLane, sameChecksum, spoilsLane, type ChunkOutcome, type ChunkTarget, type Probe, type ServerChunk } from './checksum/run-chunk.js';
 import { ChunkSizer, firstChunkRows } from './plan/chunk-sizer.js';
 import { loadSchemas } from './plan/load-schemas.js';
 import { planTables, type PlannedTable } from './plan/plan-tables.js';
@@ -89,6 +90,10 @@ interface Suspect {
   readonly planned: PlannedTable;
   readonly range: ChunkRange;
   readonly replicas: Map<string, { primaryRows: number; replicaRows: number }>;
+  /** Replicas whose difference was seen again at a later sync point. */
+  confirmed?: Set<string>;
+  /** Why a replica's re-check could not run (the last reason). */
+  notRechecked?: Map<string, string>;
 }
 
 const MAX_REPORTED_RANGES = 100;
@@ -142,7 +147,7 @@ export async function runCheck(mode: 'check' | 'counts', o: CheckOptions): Promi
       sync = new SyncManager(topo.primary, topo.replicas, syncOptionsFor(o, work.map((t) => t.table), log));
       result.sync.method = sync.method;
       const replicaEngines = new Map(topo.replicas.filter((r) => r.engine).map((r) => [r.label, r.engine!] as const));
-      const ctx: RunContext = { o, mode, sync, primary: topo.primary.engine, replicaEngines, entry: (t, r) => entries.get(key(t, r))!, suspects: [] };
+      const ctx: RunContext = { o, mode, sync, primary: topo.primary.engine, replicaEngines, entry: (t, r) => entries.get(key(t, r))!, suspects: [], turns: new Map() };
 
       // 4. checksum (or count) every table: `concurrency` workers, each on one lane at a time,
       //    open tables biggest first and, when none is left to open, help the biggest still running
@@ -195,12 +200,19 @@ export async function runCheck(mode: 'check' | 'counts', o: CheckOptions): Promi
       }
       // A stop asked for with a reason (--max-runtime) is reported with that reason.
       if (fatal && o.signal?.aborted && o.signal.reason instanceof SyncpointError) fatal = o.signal.reason;
+      // A difference seen at one sync point only is still reported (it was seen where both sides
+      // held the same transactions), but says so when --retries asked for a second look it never got.
+      const unconfirmed = new Map<TableResult, string[]>();
       for (const s of ctx.suspects) {
         for (const [label, rows] of s.replicas) {
           const e = ctx.entry(s.planned.table.qualified, label);
           if (e.status === 'skipped') continue;
           e.status = 'drift';
           (e.driftRanges ??= []).length < MAX_REPORTED_RANGES && e.driftRanges.push({ lower: s.range.lower, upper: s.range.upper, ...rows } as DriftChunk);
+          if (o.retries > 0 && !s.confirmed?.has(label)) {
+            const why = s.notRechecked?.get(label) ?? (fatal ? `the run stopped: ${messageOf(fatal)}` : sync.failedReplicas.has(label) ? `replica left the run: ${sync.failedReplicas.get(label)}` : 'no re-check ran');
+            unconfirmed.set(e, [...(unconfirmed.get(e) ?? []), why]);
+          }
         }
       }
       // Replicas that left mid-run: whatever they did not finish is an error, not a pass.
@@ -213,6 +225,10 @@ export async function runCheck(mode: 'check' | 'counts', o: CheckOptions): Promi
       for (const e of entries.values()) {
         if (e.status === 'ok' && !finished.has(e)) setError(e, fatal ? `not checked: ${messageOf(fatal)}` : 'not checked');
         if (e.status === 'drift' && !e.reason) e.reason = driftReason(e, mode);
+        const whys = unconfirmed.get(e);
+        if (e.status === 'drift' && whys) {
+          e.reason += `; ${whys.length} of the differing chunk(s) seen at one sync point only, not re-checked (${[...new Set(whys)].join('; ')})`;
+        }
       }
       Object.assign(result.sync, { epochs: sync.stats.epochs, maxLockMs: sync.stats.maxLockMs, maxReplicaPauseMs: sync.stats.maxReplicaPauseMs });
       await sampleLag(topo, result);
@@ -251,6 +267,8 @@ interface RunContext {
   readonly replicaEngines: ReadonlyMap<string, Engine>;
   readonly entry: (table: string, replica: string) => TableResult;
   suspects: Suspect[];
+  /** Locked re-checks, one at a time per table (see lockedRecheck). */
+  readonly turns: Map<string, LimitFunction>;
 }
 
 
@@ -406,7 +424,10 @@ class TableCheck {
   private open(): RangeSource | null {
     const { o } = this.ctx;
     const t = this.t;
-    if (!t.transactional) this.notes.push(`${t.engine ?? 'non-transactional'} table: not snapshot-isolated, concurrent writes can make it differ`);
+    if (!t.transactional) {
+      const recheck = this.ctx.primary.replication.lockForRead && o.retries > 0 ? ': a differing chunk is re-checked with the table locked on the primary' : ', concurrent writes can make it differ';
+      this.notes.push(`${t.engine ?? 'non-transactional'} table: not snapshot-isolated${recheck}`);
+    }
     let lower: KeyValues | null = null;
     let seq = 0;
     if (this.ctx.mode === 'check' && !this.key) {
@@ -587,13 +608,20 @@ async function sampleLag(topo: Topology, result: CheckResult): Promise<void> {
   }
 }
 
-/**
- * A statement that failed inside a PostgreSQL snapshot transaction aborts it: every later chunk on
- * that lane would fail with "current transaction is aborted", whatever its table. So any failed
- * chunk ends this sync point's lanes; the next chunk waits for a fresh one.
- */
+/** Any failed chunk ends this sync point's lanes (see spoilsLane); the next chunk waits for a fresh one. */
 function spoilOnError(ctx: RunContext, r: ChunkOutcome): void {
-  if (!r.primary.ok || [...r.replicas.values()].some((x) => !x.ok)) ctx.sync.refresh();
+  if (spoilsLane(r)) ctx.sync.refresh();
+}
+
+/**
+ * Snapshots do not hold a non-transactional table still: a re-check reads it on both sides under
+ * the primary's table lock. One at a time per table: a second lock request would queue behind the
+ * writers the first one keeps waiting, and give up.
+ */
+function lockedRecheck(ctx: RunContext, t: TableInfo, labels: readonly string[], probe: Probe): Promise<ChunkOutcome> {
+  let turn = ctx.turns.get(t.qualified);
+  if (!turn) ctx.turns.set(t.qualified, (turn = pLimit(1)));
+  return turn(() => lockedChunk({ primary: ctx.primary, replicas: labels.map((label) => ({ label, engine: ctx.replicaEngines.get(label)! })), table: t, probe, lockWaitMs: ctx.o.lockWaitMs, maxLockMs: ctx.o.maxLockMs }));
 }
 
 function isConnectionLoss(err: unknown): boolean {
@@ -603,19 +631,32 @@ function isConnectionLoss(err: unknown): boolean {
 /** Run a suspect chunk again at the current (fresh) sync point; drop replicas where it now matches. */
 async function recheck(ctx: RunContext, s: Suspect): Promise<void> {
   const t = s.planned.table;
+  const notRechecked = (label: string, why: string) => (s.notRechecked ??= new Map()).set(label, why);
+  for (const l of s.replicas.keys()) if (ctx.sync.failedReplicas.has(l)) notRechecked(l, `replica left the run: ${ctx.sync.failedReplicas.get(l)}`);
   const labels = [...s.replicas.keys()].filter((l) => !ctx.sync.failedReplicas.has(l));
   if (labels.length === 0) return;
+  if (ctx.sync.isDropped(t.qualified)) {
+    // Given up on (changed, or locked past every bounded wait) by another chunk: its entries say why.
+    for (const l of labels) s.replicas.delete(l);
+    return;
+  }
   const target: ChunkTarget = { table: t, key: ctx.mode === 'check' ? (s.planned.key?.columns ?? null) : null, range: s.range, hash: ctx.o.hash };
+  const probe = ctx.mode === 'counts' ? countProbe(t) : checksumProbe(target);
   let res;
   try {
-    res = await onLane(ctx, t.qualified, async (lane) => {
-      const blocked = lane.blocked.get(t.qualified);
-      if (blocked) throw new ChunkRetry(blocked.kind === 'changed' ? 'changed' : 'blocked', blocked.reason);
-      const r = await runOnLane(lane, ctx.primary, ctx.replicaEngines, labels, ctx.mode === 'counts' ? countProbe(t) : checksumProbe(target));
-      spoilOnError(ctx, r);
-      if (!r.primary.ok) throw r.primary.error;
-      return r;
-    });
+    if (!t.transactional && ctx.primary.replication.lockForRead) {
+      res = await lockedRecheck(ctx, t, labels, probe);
+      if (!res.primary.ok) throw res.primary.error;
+    } else {
+      res = await onLane(ctx, t.qualified, async (lane) => {
+        const blocked = lane.blocked.get(t.qualified);
+        if (blocked) throw new ChunkRetry(blocked.kind === 'changed' ? 'changed' : 'blocked', blocked.reason);
+        const r = await runOnLane(lane, ctx.primary, ctx.replicaEngines, labels, probe);
+        spoilOnError(ctx, r);
+        if (!r.primary.ok) throw r.primary.error;
+        return r;
+      });
+    }
   } catch (err) {
     if (endsTheRun(err)) throw err;
     const changed = err instanceof ChunkRetry && err.why === 'changed' ? err.message : tableChangedReason(err);
@@ -628,13 +669,18 @@ async function recheck(ctx: RunContext, s: Suspect): Promise<void> {
     }
     // Not disproved: the difference was seen at a synchronized point and stays reported.
     ctx.o.log.warn({ table: t.qualified }, `could not re-check a differing chunk: ${messageOf(err)}`);
+    for (const l of labels) notRechecked(l, `re-check failed: ${messageOf(err)}`);
     return;
   }
   const p = (res.primary as Extract<ServerChunk, { ok: true }>).checksum;
   for (const label of labels) {
     const r = res.replicas.get(label);
     const e = ctx.entry(t.qualified, label);
-    if (!r || !r.ok) continue; // keep the suspicion: not disproved
+    if (!r || !r.ok) {
+      // keep the suspicion: not disproved
+      notRechecked(label, !r ? 'replica not synchronized for the re-check' : `re-check failed: ${messageOf(r.error)}`);
+      continue;
+    }
     const prev = s.replicas.get(label)!;
     e.primaryRows += p.rows - prev.primaryRows;
     e.replicaRows += r.checksum.rows - prev.replicaRows;
@@ -644,6 +690,7 @@ async function recheck(ctx: RunContext, s: Suspect): Promise<void> {
       s.replicas.delete(label);
     } else {
       s.replicas.set(label, { primaryRows: p.rows, replicaRows: r.checksum.rows });
+      (s.confirmed ??= new Set()).add(label);
     }
   }
 }

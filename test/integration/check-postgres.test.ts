@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { check, counts } from '../../src/api/check.js';
 import type { CheckResult } from '../../src/pipeline/report/check-result.js';
-import { execOnNode, sandboxDown, sandboxUp, type SandboxInfo } from '../../src/sandbox/index.js';
+import { connectDsn, execOnNode, sandboxDown, sandboxUp, type SandboxInfo } from '../../src/sandbox/index.js';
 import { createTablesEverywhere } from '../support/pg-tables.js';
 
 const CATALOGUE: { table: string; ddl: string; fill: string; drift: string[] }[] = [
@@ -51,16 +51,18 @@ describe('check on PostgreSQL (primary + physical standby + logical subscriber)'
     ddl.push('ALTER TABLE cat.nokey REPLICA IDENTITY FULL', 'ALTER TABLE cat.nokey_clean REPLICA IDENTITY FULL');
     ddl.push('CREATE EXTENSION IF NOT EXISTS citext WITH SCHEMA public', 'CREATE EXTENSION IF NOT EXISTS ltree WITH SCHEMA public', 'CREATE SCHEMA ext',
       'CREATE TABLE ext.ci (k public.citext PRIMARY KEY, v int)', 'CREATE TABLE ext.lt (p public.ltree PRIMARY KEY, v int)',
-      'CREATE SCHEMA lanes', 'CREATE TABLE lanes.a_mixed (a int, p public.ltree, v int, PRIMARY KEY (a, p))', 'CREATE TABLE lanes.b_plain (id int PRIMARY KEY, v text)');
+      'CREATE TABLE ext.mixed (a int, p public.ltree, v int, PRIMARY KEY (a, p))',
+      'CREATE SCHEMA lanes', 'CREATE TABLE lanes.a_locked (id int PRIMARY KEY, v int)', 'CREATE TABLE lanes.b_plain (id int PRIMARY KEY, v text)');
     await createTablesEverywhere(info, ddl, [
       ...CATALOGUE.map((c) => `INSERT INTO cat.${c.table} SELECT ${c.fill} FROM generate_series(1, 400) g`),
       'INSERT INTO cat.clean_big SELECT g, md5(g::text), g / 11.0 FROM generate_series(1, 60000) g',
       "INSERT INTO cat.nokey_clean VALUES (1, 'x'), (1, 'x'), (NULL, NULL)",
       "INSERT INTO ext.ci SELECT CASE WHEN g % 2 = 0 THEN upper(md5(g::text)) ELSE md5(g::text) END, g FROM generate_series(1, 20000) g",
       "INSERT INTO ext.lt SELECT ('top.b' || (g % 97) || '.n' || g)::public.ltree, g FROM generate_series(1, 20000) g",
-      "INSERT INTO lanes.a_mixed SELECT g % 50, ('n' || g)::public.ltree, g FROM generate_series(1, 8000) g",
+      "INSERT INTO ext.mixed SELECT g % 50, ('n' || g)::public.ltree, g FROM generate_series(1, 20000) g",
+      'INSERT INTO lanes.a_locked SELECT g, g FROM generate_series(1, 8000) g',
       "INSERT INTO lanes.b_plain SELECT g, md5(g::text) FROM generate_series(1, 2000) g",
-      'ANALYZE lanes.a_mixed, lanes.b_plain',
+      'ANALYZE lanes.a_locked, lanes.b_plain',
     ]);
     for (const c of CATALOGUE) await execOnNode(info, 'subscriber1', c.drift);
   });
@@ -98,9 +100,10 @@ describe('check on PostgreSQL (primary + physical standby + logical subscriber)'
    * Pins a bug: with search_path = '' a bare `>` on a citext key resolved to text's operator (by
    * citext's implicit cast: every chunk a full scan, in another order), and on an ltree key to no
    * operator at all ("operator does not exist": those tables ended in error). Chunk bounds now
-   * name the schema of the key type's own operators.
+   * name the schema of the key type's own operators; a key mixing ltree with an int (ext.mixed)
+   * compares column by column, each with its own.
    */
-  it('keys of extension types (citext, ltree) chunk with their own operators: checked, and drift found', async () => {
+  it('keys of extension types (citext, ltree, int + ltree) chunk with their own operators: checked, and drift found', async () => {
     // ext.ci and ext.lt are made in beforeAll (the subscription cannot be refreshed once the
     // drift catalogue has dropped a table there).
     const clean = await check({ ...dsns(), filter: { databases: ['ext'] }, chunkTime: 0.001 });
@@ -110,26 +113,42 @@ describe('check on PostgreSQL (primary + physical standby + logical subscriber)'
       expect(t.chunks, `${t.table} on ${t.replica}`).toBeGreaterThan(1);
       expect(t.primaryRows).toBe(20000);
     }
-    await execOnNode(info, 'subscriber1', ["UPDATE ext.ci SET v = -1 WHERE k = upper(md5('1234'))", "UPDATE ext.lt SET v = -1 WHERE p = 'top.b70.n555'"]);
+    await execOnNode(info, 'subscriber1', ["UPDATE ext.ci SET v = -1 WHERE k = upper(md5('1234'))", "UPDATE ext.lt SET v = -1 WHERE p = 'top.b70.n555'", "UPDATE ext.mixed SET v = -1 WHERE a = 7 AND p = 'n4007'"]);
     const drift = await check({ ...dsns(), filter: { databases: ['ext'] }, chunkTime: 0.001 });
     const sub = label('subscriber1');
     expect(entry(drift, 'ext.ci', sub)).toMatchObject({ status: 'drift', driftChunks: 1 });
     expect(entry(drift, 'ext.lt', sub)).toMatchObject({ status: 'drift', driftChunks: 1 });
+    expect(entry(drift, 'ext.mixed', sub)).toMatchObject({ status: 'drift', driftChunks: 1 });
     expect(entry(drift, 'ext.ci', label('standby1'))?.status).toBe('ok');
   });
 
   /**
-   * Pins a cascade: a statement that fails inside a PostgreSQL snapshot transaction aborts it, and
-   * every later chunk on that lane failed too ("current transaction is aborted"), whatever its
-   * table. lanes.a_mixed (checked first: the larger) fails deterministically: a composite key that
-   * mixes an extension type with a built-in one keeps the plain row comparison, which ltree lacks
-   * (a known limitation, see keyOperator). lanes.b_plain, next on the same single lane, must not.
+   * Pins two bugs, with an application's ACCESS EXCLUSIVE lock held on the subscriber:
+   * - a statement that fails inside a PostgreSQL snapshot transaction aborts it, and every later
+   *   chunk on that lane failed too ("current transaction is aborted"), whatever its table.
+   *   lanes.a_locked (checked first: the larger) fails on the subscriber by lock timeout;
+   *   lanes.b_plain, next on the same single lane, must not;
+   * - the schema of a table never analyzed was sized with pg_relation_size, which waited for the
+   *   lock (lanes.z_local, the subscriber's own, autovacuum off) until the lock wait gave up:
+   *   the whole subscriber was left out of the run.
    */
-  it('a chunk that fails does not take the next tables of its lane down with it', async () => {
-    const res = await check({ ...dsns(), filter: { databases: ['lanes'] }, concurrency: 1 });
-    for (const n of ['standby1', 'subscriber1']) {
-      expect(entry(res, 'lanes.a_mixed', label(n))).toMatchObject({ status: 'error', reason: expect.stringMatching(/operator does not exist/) });
-      expect(entry(res, 'lanes.b_plain', label(n)), JSON.stringify(res.tables)).toMatchObject({ status: 'ok', replicaRows: 2000 });
+  it('a table locked on a replica fails alone: not the next tables of its lane, not the replica', async () => {
+    const subscriber = info.nodes.find((n) => n.name === 'subscriber1')!;
+    await execOnNode(info, 'subscriber1', ['CREATE TABLE lanes.z_local (i int) WITH (autovacuum_enabled = false)', 'INSERT INTO lanes.z_local SELECT g FROM generate_series(1, 1000) g']);
+    const holder = await connectDsn(subscriber.dsn);
+    try {
+      await holder.exec('BEGIN');
+      await holder.exec('LOCK TABLE lanes.a_locked, lanes.z_local IN ACCESS EXCLUSIVE MODE');
+      const res = await check({ ...dsns(), filter: { databases: ['lanes'] }, concurrency: 1 });
+      const sub = label('subscriber1');
+      expect(entry(res, 'lanes.a_locked', sub), JSON.stringify(res.tables)).toMatchObject({ status: 'error', reason: expect.stringMatching(/lock/) });
+      expect(entry(res, 'lanes.a_locked', label('standby1'))).toMatchObject({ status: 'ok', replicaRows: 8000 });
+      for (const n of ['standby1', 'subscriber1']) {
+        expect(entry(res, 'lanes.b_plain', label(n)), JSON.stringify(res.tables)).toMatchObject({ status: 'ok', replicaRows: 2000 });
+      }
+    } finally {
+      await holder.exec('ROLLBACK').catch(() => undefined);
+      await holder.close();
     }
   });
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { check } from '../../src/api/check.js';
-import { injectDrift, loadSampleData, sandboxDown, sandboxUp, startWriteLoad, type SandboxInfo } from '../../src/sandbox/index.js';
+import { connectDsn, execOnNode, injectDrift, loadSampleData, sandboxDown, sandboxUp, startWriteLoad, waitForReplicas, type SandboxInfo } from '../../src/sandbox/index.js';
 import type { SandboxEngine } from '../../src/sandbox/types.js';
 import { ENGINES } from '../support/topology.js';
 
@@ -65,6 +65,50 @@ for (const engine of ENGINES as SandboxEngine[]) {
       } finally {
         await load.stop();
       }
+    });
+
+    /**
+     * Pins a false alarm: MyISAM and Aria tables are not isolated by snapshots, so under writes a
+     * chunk read on the primary and on a replica at the same sync point differed, and so did its
+     * re-checks: drift on every run. Differing chunks of such tables are now re-checked with the
+     * table locked on the primary and each replica caught up with the lock's position.
+     */
+    it.runIf(engine === 'mariadb')('MyISAM and Aria tables written all the time: no false drift, and a real difference still found', async () => {
+      await execOnNode(info, 'primary', [
+        'CREATE DATABASE nt',
+        'CREATE TABLE nt.m (id INT PRIMARY KEY, v INT) ENGINE=MyISAM',
+        'CREATE TABLE nt.a (id INT PRIMARY KEY, v INT) ENGINE=Aria',
+        'INSERT INTO nt.m SELECT seq, 0 FROM nt.seq_1_to_20000',
+        'INSERT INTO nt.a SELECT seq, 0 FROM nt.seq_1_to_20000',
+      ], { binlog: true });
+      await waitForReplicas(info);
+      const writer = await connectDsn(info.nodes[0]!.dsn);
+      let stop = false;
+      let writes = 0;
+      const writing = (async () => {
+        for (let i = 0; !stop; i++) {
+          await writer.exec(`UPDATE nt.${i % 2 ? 'm' : 'a'} SET v = v + 1 WHERE id = ?`, [1 + ((i * 7919) % 20000)]);
+          writes++;
+        }
+      })();
+      try {
+        for (let i = 0; i < 3; i++) {
+          const res = await check({ ...dsns(), filter: { databases: ['nt'] }, chunkTime: 0.05 });
+          const bad = res.tables.filter((t) => t.status !== 'ok');
+          expect(bad, `run ${i + 1}: ${JSON.stringify(bad)}`).toEqual([]);
+        }
+        const target = info.nodes[2]!;
+        await execOnNode(info, target.name, ['UPDATE nt.m SET v = -5 WHERE id = 12345']);
+        const res = await check({ ...dsns(), filter: { databases: ['nt'] }, chunkTime: 0.05 });
+        const drifting = res.tables.filter((t) => t.status !== 'ok');
+        expect(drifting.map((t) => `${t.table}@${t.replica}:${t.status}`), JSON.stringify(drifting)).toEqual([`nt.m@${target.host}:${target.port}:drift`]);
+        expect(drifting[0]!.reason).not.toMatch(/seen at one sync point only/);
+      } finally {
+        stop = true;
+        await writing;
+        await writer.close();
+      }
+      expect(writes).toBeGreaterThan(100);
     });
   });
 }

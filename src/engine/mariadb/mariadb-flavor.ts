@@ -19,6 +19,7 @@ export function mariadbFlavor(_facts: ServerFacts): FlavorProfile {
   const statements = statementsWith({
     // MariaDB 10.1+: the per-statement limit that would cut a long checksum or a wait short.
     noStatementTimeout: 'max_statement_time = 0',
+    allConnectionsStatus: 'SHOW ALL SLAVES STATUS',
     // MariaDB refuses UNTIL master_gtid_pos while the IO thread runs (ER_SLAVE_WAS_RUNNING, seen on
     // 10.11): a GTID UNTIL stops and restarts both threads. The reconnecting IO thread makes the
     // primary scan its current binlog file for the start GTID (no GTID index before 11.4): +1.2 s

@@ -51,6 +51,11 @@ export interface ReplicationStatements {
   readonly dumpCommands: readonly string[];
   /** Statement-level time limit to switch off in every session. */
   readonly noStatementTimeout: string | null;
+  /**
+   * MariaDB: every replication connection, named ones too (SHOW SLAVE STATUS shows only the
+   * default one); null where the default status lists them all (MySQL channels).
+   */
+  readonly allConnectionsStatus: string | null;
 }
 
 export interface FlavorProfile {
@@ -87,6 +92,7 @@ export const baseStatements: ReplicationStatements = Object.freeze({
   untilFileWords: ['MASTER_LOG_FILE', 'MASTER_LOG_POS'] as const,
   dumpCommands: ['Binlog Dump', 'Binlog Dump GTID'],
   noStatementTimeout: null,
+  allConnectionsStatus: null,
 });
 
 export const baseCapabilities: Capabilities = withCapabilities({

@@ -9,7 +9,7 @@ import type { DiscoveredReplica, ReplicaStatus, Row, TableInfo } from '../types.
 import { lockWaitSeconds } from './mysql-family-driver.js';
 import { driverErrorCode } from './mysql-family-errors.js';
 import type { FlavorProfile } from './mysql-family-flavor.js';
-import { discoveredReplicas, parseOpenTempTables, parseReplicaStatusRow, sqlThreadRunning, untilCondition } from './mysql-family-replica-status.js';
+import { discoveredReplicas, parseOpenTempTables, parseReplicaStatusRow, sqlThreadRunning, statusText, untilCondition } from './mysql-family-replica-status.js';
 import { lockTablesSql, lockWaitStatement, UNLOCK_TABLES } from './mysql-family-table-lock.js';
 
 export const BEGIN_SNAPSHOT = 'START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY';
@@ -46,12 +46,22 @@ export class MysqlFamilyReplication implements ReplicationProbe {
 
   private async statusRows(s: Session): Promise<Row[]> {
     const st = this.flavor.statements;
+    let rows: Row[];
     try {
-      return await s.query(st.replicaStatus);
+      rows = await s.query(st.replicaStatus);
     } catch (err) {
       if (st.replicaStatusFallback && isSyntaxError(err)) return s.query(st.replicaStatusFallback);
       throw err;
     }
+    if (rows.length > 0 || !st.allConnectionsStatus) return rows;
+    // MariaDB replicating through one named connection only (CHANGE MASTER 'feed' TO ...): this
+    // session's SLAVE statements are pointed at it, as they would be at the default connection.
+    // Several named connections and no default one (multi-source, an aggregator): not followed,
+    // as before; such a server reads as no replica (a primary at the root of discovery).
+    const all = await s.query(st.allConnectionsStatus);
+    if (all.length !== 1) return rows;
+    await s.query({ sql: 'SET SESSION default_master_connection = ?', params: [statusText(all[0]!, 'Connection_name')] });
+    return s.query(st.replicaStatus);
   }
 
   async replicaStatus(s: Session): Promise<ReplicaStatus | null> {
@@ -228,6 +238,27 @@ export class MysqlFamilyReplication implements ReplicationProbe {
       await this.endSnapshot(s).catch(() => undefined);
       throw err;
     }
+  }
+
+  async lockForRead(s: Session, tables: readonly TableInfo[], lockWaitMs: number): Promise<Position> {
+    const lock = lockTablesSql(tables);
+    if (!lock) throw new Error('no table to lock');
+    await s.query(lockWaitStatement(lockWaitSeconds(lockWaitMs)));
+    try {
+      await s.query(lock);
+    } catch (err) {
+      throw this.lockError(err, lockWaitMs);
+    }
+    try {
+      return await this.flavor.currentPosition(s);
+    } catch (err) {
+      await s.query(UNLOCK_TABLES).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  async unlockRead(s: Session): Promise<void> {
+    await s.query(UNLOCK_TABLES);
   }
 
   private lockError(err: unknown, lockWaitMs: number): unknown {

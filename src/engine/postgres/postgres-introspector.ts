@@ -12,7 +12,11 @@
  * out: none of them is a key of the whole table. INCLUDE columns are not key columns.
  *
  * No table is opened: sizes come from the statistics in pg_class (relpages), and only a table
- * never vacuumed or analyzed is measured with pg_relation_size, which takes a brief lock.
+ * never vacuumed or analyzed is measured with pg_relation_size, which takes a brief lock. Not
+ * while an ACCESS EXCLUSIVE lock is held or queued on it (an ALTER, a TRUNCATE, a lock replayed on
+ * a standby): the size would wait behind it until the lock wait gave up, and the whole server
+ * would be left out of the run for one table. Such a table is estimated from the statistics
+ * system's live row count instead, and its chunks meet the lock (and report it) on their own.
  */
 import type { Introspector, SchemaScope, Session } from '../engine.js';
 import type { ColumnInfo, IndexInfo, Row, Sql, SqlValue, TableInfo } from '../types.js';
@@ -44,16 +48,22 @@ WITH rel AS (
   UNION ALL
   SELECT r.oid, pt.relid FROM rel r CROSS JOIN LATERAL pg_catalog.pg_partition_tree(r.oid) pt
   WHERE r.relkind = 'p' AND pt.isleaf
+), locked AS MATERIALIZED (
+  SELECT DISTINCT lk.relation FROM pg_catalog.pg_locks lk
+  WHERE lk.locktype = 'relation' AND lk.mode = 'AccessExclusiveLock'
+    AND lk.database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database())
 ), sized AS (
   SELECT l.root,
     bool_or(p.relpersistence = 'u') AS unlogged,
     sum(CASE WHEN p.reltuples > 0 THEN p.reltuples::float8
+             WHEN p.oid IN (SELECT relation FROM locked) THEN pg_catalog.pg_stat_get_live_tuples(p.oid)::float8
              ELSE pg_catalog.pg_relation_size(p.oid)::float8 / (
                SELECT 24 + coalesce(sum(CASE WHEN ty.typlen > 0 THEN ty.typlen ELSE 32 END), 0)
                FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type ty ON ty.oid = a.atttypid
                WHERE a.attrelid = p.oid AND a.attnum > 0 AND NOT a.attisdropped) END) AS row_estimate,
     sum(CASE WHEN p.relpages > 0
              THEN (p.relpages::int8 + coalesce(tc.relpages, 0)) * current_setting('block_size')::int8
+             WHEN p.oid IN (SELECT relation FROM locked) THEN 0
              ELSE pg_catalog.pg_table_size(p.oid) END) AS data_bytes
   FROM leaf l
   JOIN pg_catalog.pg_class p ON p.oid = l.leaf

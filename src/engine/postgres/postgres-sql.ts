@@ -57,26 +57,41 @@ const col = (c: ColumnInfo) => `t.${quoteIdent(c.name)}`;
 
 /**
  * The operator a key compares with: `>` / `<=` resolve in pg_catalog under search_path = '', so a
- * key whose type brings its own operators (citext) names their schema, as the index that orders
- * it does. A composite key mixing such a type with others keeps the plain operator (one row
- * comparison cannot name two schemas): still a complete partition, only without the index.
+ * key whose type brings its own operators (citext, ltree) names their schema, as the index that
+ * orders it does. For several columns, the one schema they all share (see compareKey).
  */
-export function keyOperator(key: readonly ColumnInfo[], op: '>' | '<=' | '='): string {
+export function keyOperator(key: readonly ColumnInfo[], op: '>' | '>=' | '<' | '<=' | '='): string {
   const schemas = new Set(key.map((c) => c.compareSchema ?? 'pg_catalog'));
   const [schema] = [...schemas];
-  return schemas.size === 1 && schema !== 'pg_catalog' ? `OPERATOR(${quoteIdent(schema!)}.${op})` : op;
+  if (schemas.size !== 1) throw new Error(`key columns ${key.map((c) => c.name).join(', ')} compare with operators of different schemas: one operator cannot name them`);
+  return schema !== 'pg_catalog' ? `OPERATOR(${quoteIdent(schema!)}.${op})` : op;
 }
 
-/** `(t.a, t.b) > ($1::int4, $2::text)`: one column compares without the row constructor. */
+/**
+ * `(t.a, t.b) > ($1::int4, $2::text)`: one column compares without the row constructor. A key
+ * whose columns take their operators from different schemas (an int and an ltree) cannot use one
+ * row comparison, which names a single operator: it is spelled out column by column, each with
+ * its own, led by the first column's inclusive bound so the index still narrows the scan:
+ * `a >= x AND (a > x OR (b > y))` for `>`, `a <= x AND (a < x OR (b <= y))` for `<=`.
+ */
 function compareKey(key: readonly ColumnInfo[], op: '>' | '<=', values: KeyValues, params: SqlValue[]): string {
   if (values.length !== key.length) throw new Error(`key has ${key.length} column(s) but ${values.length} value(s) were given`);
   const placeholders = key.map((c, i) => {
     params.push(values[i]!);
     return `$${params.length}::${c.columnType}`;
   });
-  const o = keyOperator(key, op);
-  if (key.length === 1) return `${col(key[0]!)} ${o} ${placeholders[0]}`;
-  return `(${key.map(col).join(', ')}) ${o} (${placeholders.join(', ')})`;
+  if (key.length === 1) return `${col(key[0]!)} ${keyOperator(key, op)} ${placeholders[0]}`;
+  if (new Set(key.map((c) => c.compareSchema ?? 'pg_catalog')).size === 1) {
+    return `(${key.map(col).join(', ')}) ${keyOperator(key, op)} (${placeholders.join(', ')})`;
+  }
+  const [inclusive, strict] = op === '>' ? (['>=', '>'] as const) : (['<=', '<'] as const);
+  const last = key.length - 1;
+  let cond = `${col(key[last]!)} ${keyOperator([key[last]!], op)} ${placeholders[last]}`;
+  for (let i = last - 1; i >= 0; i--) {
+    const c = key[i]!;
+    cond = `${col(c)} ${keyOperator([c], inclusive)} ${placeholders[i]} AND (${col(c)} ${keyOperator([c], strict)} ${placeholders[i]} OR (${cond}))`;
+  }
+  return `(${cond})`;
 }
 
 export function rangeWhere(key: readonly ColumnInfo[] | null, range: ChunkRange, params: SqlValue[]): string {

@@ -36,7 +36,8 @@ export const countProbe = (table: TableInfo): Probe => (engine) => ({
   parse: (row) => ({ rows: engine.sql.parseCount(row), digest: '' }),
 });
 
-async function one(engine: Engine, session: Session, probe: Probe): Promise<ServerChunk> {
+/** `probe` on one server's session: its checksum, or the error, and how long it took. */
+export async function probeOn(engine: Engine, session: Session, probe: Probe): Promise<ServerChunk> {
   const started = performance.now();
   try {
     const { q, parse } = probe(engine);
@@ -57,9 +58,18 @@ export async function runOnLane(
 ): Promise<ChunkOutcome> {
   const jobs = replicaLabels
     .filter((l) => lane.replicas.has(l))
-    .map(async (l) => [l, await one(replicaEngines.get(l)!, lane.replicas.get(l)!, probe)] as const);
-  const [p, ...rs] = await Promise.all([one(primary, lane.primary, probe), ...jobs]);
+    .map(async (l) => [l, await probeOn(replicaEngines.get(l)!, lane.replicas.get(l)!, probe)] as const);
+  const [p, ...rs] = await Promise.all([probeOn(primary, lane.primary, probe), ...jobs]);
   return { primary: p, replicas: new Map(rs) };
+}
+
+/**
+ * A statement that failed inside a PostgreSQL snapshot transaction aborts it: every later chunk on
+ * that lane would fail with "current transaction is aborted", whatever its table. A lane that saw
+ * any failure needs a fresh sync point.
+ */
+export function spoilsLane(r: ChunkOutcome): boolean {
+  return !r.primary.ok || [...r.replicas.values()].some((x) => !x.ok);
 }
 
 export function sameChecksum(a: ChunkChecksum, b: ChunkChecksum): boolean {

@@ -212,14 +212,14 @@ describe('replica status and apply control', () => {
     await probe.stopApply(s);
     await probe.startApplyUntil(s, parseMariadbGtid('0-1-100'));
     await probe.startApply(s);
-    expect(s.log).toEqual(['STOP SLAVE', 'START SLAVE UNTIL master_gtid_pos = ?', 'SHOW SLAVE STATUS', 'START SLAVE']);
+    expect(s.log).toEqual(['STOP SLAVE', 'START SLAVE UNTIL master_gtid_pos = ?', 'SHOW SLAVE STATUS', 'SHOW ALL SLAVES STATUS', 'START SLAVE']);
   });
   it('MariaDB apply control for a direct replica: the SQL thread alone, UNTIL the source coordinates', async () => {
     const { s, probe } = setup(maria);
     await probe.stopApply(s, 'binlog-file-pos');
     await probe.startApplyUntil(s, parseBinlogFilePos('mariadb-bin.000004:8812'));
     await probe.startApply(s);
-    expect(s.log).toEqual(['STOP SLAVE SQL_THREAD', 'START SLAVE SQL_THREAD UNTIL MASTER_LOG_FILE = ?, MASTER_LOG_POS = 8812', 'SHOW SLAVE STATUS', 'START SLAVE']);
+    expect(s.log).toEqual(['STOP SLAVE SQL_THREAD', 'START SLAVE SQL_THREAD UNTIL MASTER_LOG_FILE = ?, MASTER_LOG_POS = 8812', 'SHOW SLAVE STATUS', 'SHOW ALL SLAVES STATUS', 'START SLAVE']);
   });
   it('startApply on a thread still running under a sync UNTIL stops it first: START alone would keep the UNTIL', async () => {
     // A replica given up on (timeout) while applying towards the target: START SLAVE is a note
@@ -241,6 +241,25 @@ describe('replica status and apply control', () => {
     const done = setup(mysql8, [[/^SHOW REPLICA STATUS/, [{ ...mysqlReplicaStatus, Until_Condition: 'DONE' }]]]);
     await done.probe.startApply(done.s);
     expect(done.s.log).toEqual(['SHOW REPLICA STATUS', 'START REPLICA SQL_THREAD']);
+  });
+  /**
+   * Pins a false "not a replica": a MariaDB replica on one named connection only (CHANGE MASTER
+   * 'feed' TO ...) shows nothing in SHOW SLAVE STATUS. Its session is pointed at that connection.
+   */
+  it('MariaDB: one named connection and no default one is used through default_master_connection; several read as no replica, as before', async () => {
+    let pointed = false;
+    const named = setup(maria, [
+      [/^SHOW SLAVE STATUS/, () => (pointed ? [{ ...mariadbSlaveStatus, Connection_name: 'feed' }] : [])],
+      [/^SHOW ALL SLAVES STATUS/, [{ ...mariadbSlaveStatus, Connection_name: 'feed' }]],
+      [/default_master_connection/, () => ((pointed = true), [])],
+      [/gtid_slave_pos/, [{ pos: '0-1-101' }]],
+    ]);
+    const st = await named.probe.replicaStatus(named.s);
+    expect(st?.applying).toBe(true);
+    expect(named.s.log.slice(0, 4)).toEqual(['SHOW SLAVE STATUS', 'SHOW ALL SLAVES STATUS', 'SET SESSION default_master_connection = ?', 'SHOW SLAVE STATUS']);
+    const many = setup(maria, [[/^SHOW ALL SLAVES STATUS/, [{ ...mariadbSlaveStatus, Connection_name: 'a' }, { ...mariadbSlaveStatus, Connection_name: 'b' }]]]);
+    // A multi-source aggregator at the root of discovery must still read as a primary.
+    expect(await many.probe.replicaStatus(many.s)).toBeNull();
   });
   it('reports the UNTIL condition in force', async () => {
     const { s, probe } = setup(maria, [[/^SHOW SLAVE STATUS/, [{ ...mariadbSlaveStatus, Until_Condition: 'Gtid' }]]]);

@@ -202,9 +202,31 @@ describe('key operators for types with their own (search_path is empty)', () => 
     expect(q.sql).toContain('t."k" OPERATOR("public".>) $1::public.citext AND t."k" OPERATOR("public".<=) $2::public.citext');
   });
 
-  it('built-in types, and a composite key mixing schemas, keep the plain operator', () => {
+  it('built-in types keep the plain operator; a key all of one extension schema names it once', () => {
     expect(keyOperator([id], '>')).toBe('>');
-    expect(keyOperator([ci, id], '>')).toBe('>');
     expect(keyOperator([ci, { ...column('k2', 'public.citext', 2), compareSchema: 'public' }], '>')).toBe('OPERATOR("public".>)');
+    expect(() => keyOperator([ci, id], '>')).toThrow(/different schemas/);
+  });
+
+  /**
+   * Pins a bug: a composite key mixing an extension type with a built-in one (int, ltree) kept the
+   * bare row comparison, which resolves every column's operator in pg_catalog: "operator does not
+   * exist" for ltree, the table in error on every run.
+   */
+  it('a composite key mixing schemas is compared column by column, each with its own operator', () => {
+    const a = column('a', 'integer', 1);
+    const t = table({ columns: [a, path, id] });
+    const q = chunkChecksum(t, t.columns, [a, path], { lower: [5, 'top.a'], upper: [9, 'top.z'] }, 'fast');
+    expect(q.sql).toContain(
+      ' WHERE (t."a" >= $1::integer AND (t."a" > $1::integer OR (t."p" OPERATOR("ext space".>) $2::ext space.ltree)))' +
+        ' AND (t."a" <= $3::integer AND (t."a" < $3::integer OR (t."p" OPERATOR("ext space".<=) $4::ext space.ltree))) OFFSET 0',
+    );
+    expect(q.params).toEqual([5, 'top.a', 9, 'top.z']);
+    // Three columns: each level nests the next; the boundary query uses the same form.
+    const three = nextBoundary(t, [a, path, id], [1, 'x', '7'], 0);
+    expect(three.sql).toContain(
+      'WHERE (t."a" >= $1::integer AND (t."a" > $1::integer OR (t."p" OPERATOR("ext space".>=) $2::ext space.ltree' +
+        ' AND (t."p" OPERATOR("ext space".>) $2::ext space.ltree OR (t."id" > $3::bigint)))))',
+    );
   });
 });
