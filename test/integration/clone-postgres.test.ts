@@ -15,7 +15,7 @@ import { check } from '../../src/api/check.js';
 import { clone } from '../../src/api/clone.js';
 import { SyncpointError } from '../../src/errors.js';
 import { addReplica, sandboxStartCommand, SAMPLE_TABLES, startWriteLoad, syncSandboxPids, waitForReplicas, type SandboxInfo } from '../../src/sandbox/index.js';
-import { markerIn, replicating, rowCounts, serversOn, waitReplicating, stoppedCopyBytes } from '../support/clone.js';
+import { markerIn, replicating, rowCounts, serversOn, waitReplicating, stoppedCopyBytes, stoppedLiteralBytes } from '../support/clone.js';
 import { ENGINES, withSandbox } from '../support/topology.js';
 
 const BIN = fileURLToPath(new URL('../../bin/syncpoint', import.meta.url));
@@ -114,12 +114,17 @@ run('clone on PostgreSQL (physical standby)', () => {
       const t = two.clone.manifest!;
       expect(cold.clone.verdict, cold.clone.error).toBe('unverified');
       expect(two.clone.verdict, two.clone.error).toBe('unverified');
-      console.info(`[clone-postgres] data directory ${(c.datadirBytes! / 2 ** 20).toFixed(0)} MiB; source downtime cold ${c.sourceDowntimeMs} ms ${JSON.stringify(c.sourceDowntime)}, two-phase ${t.sourceDowntimeMs} ms ${JSON.stringify(t.sourceDowntime)}; copied while stopped: cold ${stoppedCopyBytes(c)} B, two-phase ${stoppedCopyBytes(t)} B; catch-up cold ${c.catchUpMs} ms, two-phase ${t.catchUpMs} ms`);
+      console.info(`[clone-postgres] data directory ${(c.datadirBytes! / 2 ** 20).toFixed(0)} MiB; source downtime cold ${c.sourceDowntimeMs} ms ${JSON.stringify(c.sourceDowntime)}, two-phase ${t.sourceDowntimeMs} ms ${JSON.stringify(t.sourceDowntime)}; written while stopped: cold ${stoppedLiteralBytes(c)} B, two-phase ${stoppedLiteralBytes(t)} B (files touched: ${stoppedCopyBytes(c)} B, ${stoppedCopyBytes(t)} B); catch-up cold ${c.catchUpMs} ms, two-phase ${t.catchUpMs} ms`);
       expect(c.datadirBytes!).toBeGreaterThan(200 * 2 ** 20);
       // What two-phase changes is how much is copied while the source is down: bytes, not timings
       // (the box is shared; the downtime figures above are logged, and benchmarked, not asserted).
-      expect(stoppedCopyBytes(c)).toBeGreaterThan(200 * 2 ** 20);
-      expect(stoppedCopyBytes(t)).toBeLessThan(stoppedCopyBytes(c) / 2);
+      // Written, not touched: a file the server rewrites a few pages of after the live pass
+      // (pg_xact, a relation file given hint bits) is re-read whole, but only its changed blocks
+      // are sent.
+      // The whole-file figure is at the mercy of the server's background writes (a MariaDB CI run
+      // touched 347 of 353 MiB again).
+      expect(stoppedLiteralBytes(c)).toBeGreaterThan(200 * 2 ** 20);
+      expect(stoppedLiteralBytes(t)).toBeLessThan(stoppedLiteralBytes(c) / 2);
       expect(t.copyPasses.some((p) => p.whileRunning && p.bytes > 0)).toBe(true);
       for (const r of [cold, two]) expect(await waitReplicating('postgres', r.node!.dsn)).toBe(true);
     });

@@ -58,7 +58,18 @@ export async function rowCounts(engine: SandboxEngine, node: Pick<SandboxNode, '
   }
 }
 
-/** Bytes a clone copied while its source was stopped (what two-phase copying shrinks). */
-export function stoppedCopyBytes(m: { readonly copyPasses: readonly { readonly whileRunning: boolean; readonly bytes: number }[] }): number {
+type Passes = { readonly copyPasses: readonly { readonly whileRunning: boolean; readonly bytes: number; readonly literalBytes: number }[] };
+
+/** Size of the files a clone updated while its source was stopped (whole files, changed or not). */
+export function stoppedCopyBytes(m: Passes): number {
   return m.copyPasses.filter((p) => !p.whileRunning).reduce((n, p) => n + p.bytes, 0);
+}
+
+/**
+ * Data a clone actually wrote to the target while its source was stopped: rsync's literal data
+ * (a two-phase delta sends only the changed blocks of a file written since the live pass; a cold
+ * copy sends every byte). What two-phase copying shrinks.
+ */
+export function stoppedLiteralBytes(m: Passes): number {
+  return m.copyPasses.filter((p) => !p.whileRunning).reduce((n, p) => n + p.literalBytes, 0);
 }
