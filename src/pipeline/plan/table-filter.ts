@@ -85,7 +85,10 @@ export function matchesFilter(t: Pick<TableInfo, 'schema' | 'name'>, f: TableFil
   );
 }
 
-/** Apply the filter; a database or table named explicitly (no wildcard) that matches nothing is a configuration error. */
+/**
+ * Apply the filter. A database or table named explicitly (no wildcard) that matches nothing is a
+ * configuration error, and so is a filter that selects no table at all.
+ */
 export function selectTables<T extends Pick<TableInfo, 'schema' | 'name'>>(all: readonly T[], f: TableFilter, where: string): T[] {
   for (const d of f.databases ?? []) {
     if (!/[*?]/.test(d) && !all.some((t) => t.schema === d)) throw configError(`database/schema "${d}" not found, or no table in it this user can see (it needs SELECT on the tables)`, where);
@@ -93,5 +96,18 @@ export function selectTables<T extends Pick<TableInfo, 'schema' | 'name'>>(all: 
   for (const m of matcher(f.tables) ?? []) {
     if (!m.wildcard && !all.some(m.test)) throw configError(`table "${m.pattern}" not found, or this user cannot see it (it needs SELECT on it)`, where);
   }
-  return all.filter((t) => matchesFilter(t, f));
+  const selected = all.filter((t) => matchesFilter(t, f));
+  // Patterns that select nothing check nothing: a run that reports "consistent" over no table is
+  // no proof (a typo in a cron job's --tables would pass forever). With no filter, an empty
+  // server is simply empty.
+  if (selected.length === 0 && all.length > 0) throw configError(`the table filter selects no table (${describeFilter(f)}); ${all.length} table(s) are visible`, where);
+  return selected;
+}
+
+function describeFilter(f: TableFilter): string {
+  const parts: string[] = [];
+  for (const [flag, list] of [['--databases', f.databases], ['--tables', f.tables], ['--ignore-databases', f.ignoreDatabases], ['--ignore-tables', f.ignoreTables]] as const) {
+    if (list?.length) parts.push(`${flag} ${list.join(',')}`);
+  }
+  return parts.join(' ');
 }

@@ -26,7 +26,13 @@ describe('table filters', () => {
   it('an explicit table or database that does not exist is a configuration error', () => {
     expect(() => selectTables(all, { tables: ['shop.nope'] }, 'p')).toThrow(SyncpointError);
     expect(() => selectTables(all, { databases: ['nodb'] }, 'p')).toThrow(/nodb/);
-    expect(selectTables(all, { tables: ['shop.no*'] }, 'p')).toEqual([]);
+    // Wildcards that select nothing at all: nothing would be checked, and "consistent" said of it.
+    expect(() => selectTables(all, { tables: ['shop.no*'] }, 'p')).toThrow(/selects no table \(--tables shop.no\*\); 4 table\(s\) are visible/);
+    expect(() => selectTables(all, { databases: ['x*'] }, 'p')).toThrow(SyncpointError);
+    expect(() => selectTables(all, { ignoreDatabases: ['*'] }, 'p')).toThrow(/--ignore-databases \*/);
+    // One wildcard matching nothing among others that match is fine; an empty server is empty.
+    expect(selectTables(all, { tables: ['shop.no*', 'shop.orders'] }, 'p').map((t) => t.name)).toEqual(['orders']);
+    expect(selectTables([], { tables: ['shop.no*'] }, 'p')).toEqual([]);
   });
   it('splits quoted qualified names', () => {
     expect(splitTablePattern('"my.schema"."t"')).toEqual({ schema: 'my.schema', table: 't' });
