@@ -78,8 +78,11 @@ export interface SqlDialect {
 export interface ReplicationProbe {
   /** Where the server's own change stream stands now (primary side). */
   currentPosition(s: Session): Promise<Position>;
-  /** Null when the server is not a replica. */
-  replicaStatus(s: Session): Promise<ReplicaStatus | null>;
+  /**
+   * Null when the server is not a replica. openTempTables is read only when asked for (an audit):
+   * the sync stage polls this, and every statement is a round trip.
+   */
+  replicaStatus(s: Session, o?: { readonly openTempTables?: boolean }): Promise<ReplicaStatus | null>;
   discoverReplicas(s: Session): Promise<DiscoveredReplica[]>;
 
   /**

@@ -140,7 +140,7 @@ export interface ReplicaStatus {
   readonly sourceServerId: number | null;
   /** MySQL family: what has been applied, in its source's own binlog coordinates (file:pos). */
   readonly executedAtSource: import('./position.js').Position | null;
-  /** MySQL family: Slave_open_temp_tables. */
+  /** MySQL family: Slave_open_temp_tables, when replicaStatus was asked for it (null otherwise). */
   readonly openTempTables: number | null;
   /**
    * MySQL family: the UNTIL condition the apply thread was started with (Until_Condition:

@@ -45,7 +45,7 @@ function isMysqlAdmin(a: my.AuditAccount): boolean {
 export async function collectFacts(engine: Engine, session: Session, role: ServerRole, opts: CollectOptions): Promise<ServerFacts> {
   const gaps: string[] = [];
   const label = engine.server.label;
-  const replication = await attempt(gaps, 'replica status', null, () => engine.replication.replicaStatus(session));
+  const replication = await attempt(gaps, 'replica status', null, () => engine.replication.replicaStatus(session, { openTempTables: true }));
   const tables = await attempt(gaps, 'tables', [], () => engine.introspector.loadSchema(session, {}));
   const base = { label, role, family: engine.family, flavor: engine.flavor, version: engine.version, replication, tables };
 

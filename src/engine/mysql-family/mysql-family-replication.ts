@@ -64,16 +64,16 @@ export class MysqlFamilyReplication implements ReplicationProbe {
     return s.query(st.replicaStatus);
   }
 
-  async replicaStatus(s: Session): Promise<ReplicaStatus | null> {
+  async replicaStatus(s: Session, o: { readonly openTempTables?: boolean } = {}): Promise<ReplicaStatus | null> {
     const rows = await this.statusRows(s);
     // Multi-source (MariaDB named connections, MySQL channels): the default connection comes first.
     const row = rows[0];
     if (!row) return null;
     const facts = parseReplicaStatusRow(row);
     const executed = await this.flavor.executedPosition(s, row);
-    const temp = parseOpenTempTables(
-      await s.query("SHOW GLOBAL STATUS WHERE Variable_name IN ('Slave_open_temp_tables', 'Replica_open_temp_tables')"),
-    );
+    const temp = o.openTempTables
+      ? parseOpenTempTables(await s.query("SHOW GLOBAL STATUS WHERE Variable_name IN ('Slave_open_temp_tables', 'Replica_open_temp_tables')"))
+      : null;
     return Object.freeze({
       kind: 'binlog',
       receiving: facts.receiving,

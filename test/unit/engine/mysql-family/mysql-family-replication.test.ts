@@ -162,15 +162,19 @@ describe('snapshots', () => {
 });
 
 describe('replica status and apply control', () => {
-  it('MariaDB GTID replica: executed is gtid_slave_pos, temp tables from global status', async () => {
+  it('MariaDB GTID replica: executed is gtid_slave_pos, temp tables from global status when asked for', async () => {
     const { s, probe } = setup(maria, [
       [/^SHOW SLAVE STATUS/, [mariadbSlaveStatus]],
       [/gtid_slave_pos/, [{ pos: '0-1-5324195' }]],
       [/^SHOW GLOBAL STATUS/, [{ Variable_name: 'Slave_open_temp_tables', Value: '2' }]],
     ]);
-    const st = (await probe.replicaStatus(s))!;
+    const st = (await probe.replicaStatus(s, { openTempTables: true }))!;
     expect(st).toMatchObject({ kind: 'binlog', receiving: true, applying: true, lagSeconds: 417, openTempTables: 2, sourcePort: 23310, paused: false });
     expect(formatPosition(st.executed!)).toBe('0-1-5324195');
+    // The sync stage polls the status: no round trip for what it does not use.
+    const before = s.log.length;
+    expect((await probe.replicaStatus(s))!.openTempTables).toBeNull();
+    expect(s.log.slice(before).filter((q) => /^SHOW GLOBAL STATUS/.test(q))).toEqual([]);
   });
   it('not a replica: null', async () => {
     const { s, probe } = setup(maria, [[/^SHOW SLAVE STATUS/, []]]);
