@@ -3,7 +3,7 @@
  * replica-until is the preferred sync method: the primary is never locked, because a snapshot
  * reports its exact position and a replica can apply UNTIL exactly that GTID position.
  */
-import { capabilitiesWith, statementsWith, type FlavorProfile, type ServerFacts } from '../mysql-family/mysql-family-flavor.js';
+import { capabilitiesWith, statementsWith, versionAtLeast, type FlavorProfile, type ServerFacts } from '../mysql-family/mysql-family-flavor.js';
 import { parseReplicaStatusRow } from '../mysql-family/mysql-family-replica-status.js';
 import {
   mariadbCurrentPosition,
@@ -14,11 +14,11 @@ import {
   mariadbWaitApplied,
 } from './mariadb-replication.js';
 
-/** Nothing in MariaDB 10.x/11.x spellings depends on the version yet; facts are taken for symmetry with MySQL. */
-export function mariadbFlavor(_facts: ServerFacts): FlavorProfile {
+export function mariadbFlavor(facts: ServerFacts): FlavorProfile {
   const statements = statementsWith({
     // MariaDB 10.1+: the per-statement limit that would cut a long checksum or a wait short.
     noStatementTimeout: 'max_statement_time = 0',
+    isolationVariable: versionAtLeast(facts.version, 11, 1, 0) ? 'transaction_isolation' : 'tx_isolation',
     allConnectionsStatus: 'SHOW ALL SLAVES STATUS',
     // MariaDB refuses UNTIL master_gtid_pos while the IO thread runs (ER_SLAVE_WAS_RUNNING, seen on
     // 10.11): a GTID UNTIL stops and restarts both threads. The reconnecting IO thread makes the

@@ -11,6 +11,7 @@ import { configError } from '../../errors.js';
 import type { ConnectOptions, Session } from '../engine.js';
 import type { Row, ServerRef, Sql } from '../types.js';
 import { mapDriverError, type ErrorContext } from './mysql-family-errors.js';
+import type { ReplicationStatements } from './mysql-family-flavor.js';
 import { SESSION_SQL_MODE } from './mysql-family-session-mode.js';
 
 type Conn = mysql.Connection;
@@ -24,10 +25,14 @@ export { SESSION_SQL_MODE } from './mysql-family-session-mode.js';
  */
 export const SESSION_HEAP_BYTES = 64 * 1024 * 1024;
 
-/** The statements run on every new connection, in order. */
-export function sessionSetupStatements(opts: Pick<ConnectOptions, 'lockWaitMs'>, noStatementTimeout: string | null): string[] {
+/**
+ * The statements run on every new connection, in order: one SET (names, session variables and
+ * isolation together), one round trip, where three SETs were three.
+ */
+export function sessionSetupStatements(opts: Pick<ConnectOptions, 'lockWaitMs'>, st: Pick<ReplicationStatements, 'noStatementTimeout' | 'isolationVariable'>): string[] {
   const lockSeconds = lockWaitSeconds(opts.lockWaitMs);
   const vars = [
+    'NAMES utf8mb4',
     `time_zone = '+00:00'`,
     `sql_mode = '${SESSION_SQL_MODE}'`,
     `lock_wait_timeout = ${lockSeconds}`,
@@ -35,12 +40,9 @@ export function sessionSetupStatements(opts: Pick<ConnectOptions, 'lockWaitMs'>,
     `max_heap_table_size = ${SESSION_HEAP_BYTES}`,
     `tmp_table_size = ${SESSION_HEAP_BYTES}`,
   ];
-  if (noStatementTimeout) vars.push(noStatementTimeout);
-  return [
-    'SET NAMES utf8mb4',
-    `SET SESSION ${vars.join(', ')}`,
-    'SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ',
-  ];
+  if (st.noStatementTimeout) vars.push(st.noStatementTimeout);
+  vars.push(`${st.isolationVariable} = 'REPEATABLE-READ'`);
+  return [`SET ${vars.join(', ')}`];
 }
 
 /** MySQL-family lock waits are whole seconds, at least 1 (0 would mean "fail at once" on MDL but "wait forever" nowhere). */

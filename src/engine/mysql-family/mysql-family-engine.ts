@@ -51,7 +51,7 @@ export async function createMysqlFamilyEngine(spec: ConnectionSpec, opts: Connec
   const forget = (x: MysqlFamilySession) => open.delete(x);
   const { facts, first, identity } = await learnServer(connector, server, forget);
   const flavor = flavorFor(facts);
-  const setup = sessionSetupStatements(opts, flavor.statements.noStatementTimeout);
+  const setup = sessionSetupStatements(opts, flavor.statements);
   let closing = false;
   open.add(first);
   try {

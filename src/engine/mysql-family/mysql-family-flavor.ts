@@ -52,6 +52,12 @@ export interface ReplicationStatements {
   /** Statement-level time limit to switch off in every session. */
   readonly noStatementTimeout: string | null;
   /**
+   * The session variable behind SET TRANSACTION ISOLATION LEVEL, so that the isolation joins the
+   * one SET every new session runs: tx_isolation, or transaction_isolation (MySQL 5.7.20+,
+   * MariaDB 11.1+; MySQL 8.0 has only this one).
+   */
+  readonly isolationVariable: string;
+  /**
    * MariaDB: every replication connection, named ones too (SHOW SLAVE STATUS shows only the
    * default one); null where the default status lists them all (MySQL channels).
    */
@@ -92,6 +98,7 @@ export const baseStatements: ReplicationStatements = Object.freeze({
   untilFileWords: ['MASTER_LOG_FILE', 'MASTER_LOG_POS'] as const,
   dumpCommands: ['Binlog Dump', 'Binlog Dump GTID'],
   noStatementTimeout: null,
+  isolationVariable: 'tx_isolation',
   allConnectionsStatus: null,
 });
 

@@ -36,6 +36,7 @@ export function mysqlStatements(facts: ServerFacts): ReplicationStatements {
     ...(versionAtLeast(v, 8, 2, 0) ? { binlogStatus: 'SHOW BINARY LOG STATUS' } : {}),
     // max_execution_time (5.7.8+) limits SELECTs only: a checksum must not be cut short.
     noStatementTimeout: versionAtLeast(v, 5, 7, 8) ? 'max_execution_time = 0' : null,
+    isolationVariable: versionAtLeast(v, 5, 7, 20) ? 'transaction_isolation' : 'tx_isolation',
   });
 }
 

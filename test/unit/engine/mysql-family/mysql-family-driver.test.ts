@@ -6,21 +6,33 @@ import { parseDsn } from '../../../../src/config/dsn.js';
 import { SyncpointError } from '../../../../src/errors.js';
 import { connectionOptions, lockWaitSeconds, SESSION_SQL_MODE, sessionSetupStatements } from '../../../../src/engine/mysql-family/mysql-family-driver.js';
 import { mapDriverError } from '../../../../src/engine/mysql-family/mysql-family-errors.js';
+import { parseServerVersion, type ServerFacts } from '../../../../src/engine/mysql-family/mysql-family-flavor.js';
+import { mariadbFlavor } from '../../../../src/engine/mariadb/mariadb-flavor.js';
+import { mysqlFlavor } from '../../../../src/engine/mysql/mysql-flavor.js';
 import { lockTablesSql, lockWaitStatement } from '../../../../src/engine/mysql-family/mysql-family-table-lock.js';
 
 const noEnv = { env: {}, home: '/nonexistent' };
 const opts = { lockWaitMs: 1500, connectTimeoutMs: 4000, appName: 'syncpoint-test' };
 
 describe('session setup', () => {
-  const stmts = sessionSetupStatements(opts, 'max_statement_time = 0');
-  it('pins time zone, sql_mode, isolation, names and fast-failing lock waits', () => {
-    expect(stmts[0]).toBe('SET NAMES utf8mb4');
-    expect(stmts[1]).toContain("time_zone = '+00:00'");
-    expect(stmts[1]).toContain(`sql_mode = '${SESSION_SQL_MODE}'`);
-    expect(stmts[1]).toContain('lock_wait_timeout = 2');
-    expect(stmts[1]).toContain('innodb_lock_wait_timeout = 2');
-    expect(stmts[1]).toContain('max_statement_time = 0');
-    expect(stmts[2]).toBe('SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+  const stmts = sessionSetupStatements(opts, { noStatementTimeout: 'max_statement_time = 0', isolationVariable: 'tx_isolation' });
+  it('one SET: names, time zone, sql_mode, isolation and fast-failing lock waits', () => {
+    expect(stmts).toHaveLength(1);
+    expect(stmts[0]).toMatch(/^SET NAMES utf8mb4, /);
+    expect(stmts[0]).toContain("time_zone = '+00:00'");
+    expect(stmts[0]).toContain(`sql_mode = '${SESSION_SQL_MODE}'`);
+    expect(stmts[0]).toContain('lock_wait_timeout = 2');
+    expect(stmts[0]).toContain('innodb_lock_wait_timeout = 2');
+    expect(stmts[0]).toContain('max_statement_time = 0');
+    expect(stmts[0]).toContain("tx_isolation = 'REPEATABLE-READ'");
+  });
+  it('the isolation variable is the flavor\'s: transaction_isolation on MySQL 5.7.20+ and MariaDB 11.1+', () => {
+    const v = (text: string): ServerFacts => ({ version: parseServerVersion(text), gtidMode: true });
+    expect(mysqlFlavor(v('8.0.36')).statements.isolationVariable).toBe('transaction_isolation');
+    expect(mysqlFlavor(v('5.7.19-log')).statements.isolationVariable).toBe('tx_isolation');
+    expect(mariadbFlavor(v('10.11.19-MariaDB-0+deb12u1-log')).statements.isolationVariable).toBe('tx_isolation');
+    expect(mariadbFlavor(v('11.4.2-MariaDB')).statements.isolationVariable).toBe('transaction_isolation');
+    expect(sessionSetupStatements(opts, mysqlFlavor(v('8.0.36')).statements)[0]).toMatch(/max_execution_time = 0, transaction_isolation = 'REPEATABLE-READ'$/);
   });
   it('sql_mode keeps backtick quoting and backslash escapes meaningful', () => {
     expect(SESSION_SQL_MODE).not.toMatch(/ANSI_QUOTES|ANSI|NO_BACKSLASH_ESCAPES|PAD_CHAR_TO_FULL_LENGTH|EMPTY_STRING_IS_NULL|ORACLE/);
@@ -29,7 +41,7 @@ describe('session setup', () => {
     expect(lockWaitSeconds(0)).toBe(1);
     expect(lockWaitSeconds(1000)).toBe(1);
     expect(lockWaitSeconds(1001)).toBe(2);
-    expect(sessionSetupStatements({ lockWaitMs: 200 }, null)[1]).not.toMatch(/max_(statement|execution)_time/);
+    expect(sessionSetupStatements({ lockWaitMs: 200 }, { noStatementTimeout: null, isolationVariable: 'tx_isolation' })[0]).not.toMatch(/max_(statement|execution)_time/);
   });
 });
 
