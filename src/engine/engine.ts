@@ -167,6 +167,12 @@ export interface Engine {
   readonly sql: SqlDialect;
   /** A new dedicated session (connection) with session settings applied. */
   session(): Promise<Session>;
+  /**
+   * Open n sessions ahead, in the background, for the next session() calls (a check's lanes,
+   * while the schemas load). Nothing is reported here: a session that could not open is opened
+   * again, and its error reported, when asked for.
+   */
+  prewarm(n: number): void;
   /** Close every session this engine opened. */
   close(): Promise<void>;
 }

@@ -126,7 +126,10 @@ export async function runCheck(mode: 'check' | 'counts', o: CheckOptions): Promi
   try {
     // 1b. replicas a killed earlier run left stopped (hold markers) run again before anything else
     result.notes.push(...await restoreOrphanedHolds(topo.replicas.filter((r) => !r.error && r.engine && r.control).map((r) => ({ label: r.label, engine: r.engine!, control: r.control! })), log));
-    // 2. schema
+    // 2. schema; meanwhile each server opens the sessions of the lanes (handshake and setup are
+    //    round trips of their own, in parallel with the schema's rather than after them)
+    topo.primary.engine.prewarm(o.concurrency);
+    for (const r of topo.replicas) if (!r.error && r.engine) r.engine.prewarm(o.concurrency);
     const { primaryTables, replicaTables } = await loadSchemas(topo, o.filter, (label, reason) => markReplicaUnusable(topo, label, reason));
     const plan = planTables(primaryTables, replicaTables, o.filter, topo.primary.label, { keyCollationMatters: !topo.primary.engine.caps.boundsInPrimaryCollation });
     for (const t of plan.tables) {

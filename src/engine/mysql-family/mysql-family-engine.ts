@@ -13,7 +13,7 @@ import { isMariadbVersion, parseServerVersion, type FlavorProfile, type ServerFa
 import { mysqlFamilyIntrospector } from './mysql-family-introspector.js';
 import { MysqlFamilyReplication } from './mysql-family-replication.js';
 import { mysqlFamilySql } from './mysql-family-sql.js';
-import { firstSessionThen } from '../first-session.js';
+import { sessionSupply } from '../first-session.js';
 import { sameServerSession } from '../same-server.js';
 
 /** The version (and GTID mode) from a first session, which is kept: it becomes the engine's first session. */
@@ -61,7 +61,7 @@ export async function createMysqlFamilyEngine(spec: ConnectionSpec, opts: Connec
     throw err;
   }
 
-  const next = firstSessionThen(first, async () => {
+  const supply = sessionSupply(first, async () => {
     const s = await openSession(connector, server, setup, forget);
     open.add(s);
     const now = await s.query(`SELECT ${IDENTITY_COLUMNS}`).catch(async (err: unknown) => {
@@ -72,7 +72,7 @@ export async function createMysqlFamilyEngine(spec: ConnectionSpec, opts: Connec
   });
   const session = async (): Promise<MysqlFamilySession> => {
     if (closing) throw new Error(`${spec.label}: engine is closed`);
-    return next();
+    return supply.take();
   };
 
   const replication = new MysqlFamilyReplication({
@@ -94,8 +94,12 @@ export async function createMysqlFamilyEngine(spec: ConnectionSpec, opts: Connec
     replication,
     sql: mysqlFamilySql,
     session,
+    prewarm(n: number) {
+      if (!closing) supply.prewarm(n);
+    },
     async close() {
       closing = true;
+      await supply.settle();
       await Promise.all([...open].map((s) => s.close()));
       open.clear();
     },

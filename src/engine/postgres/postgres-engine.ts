@@ -12,7 +12,7 @@ import { openSession, type PgSession } from './postgres-driver.js';
 import { postgresIntrospector } from './postgres-introspector.js';
 import { createPostgresReplication, type PgServerFacts } from './postgres-replication.js';
 import { postgresDialect } from './postgres-sql.js';
-import { firstSessionThen } from '../first-session.js';
+import { sessionSupply } from '../first-session.js';
 import { sameServerSession } from '../same-server.js';
 
 export const MIN_VERSION_NUM = 130000;
@@ -64,7 +64,8 @@ export async function createPostgresEngine(spec: ConnectionSpec, opts: ConnectOp
     await first.close();
     throw err;
   }
-  const session: () => Promise<Session> = firstSessionThen(first, open);
+  const supply = sessionSupply<Session>(first, open);
+  let closing = false;
 
   const server: ServerRef = Object.freeze({ host: spec.host, port: spec.port, label: spec.label });
   return Object.freeze({
@@ -76,8 +77,16 @@ export async function createPostgresEngine(spec: ConnectionSpec, opts: ConnectOp
     introspector: postgresIntrospector,
     replication: createPostgresReplication(facts, open),
     sql: postgresDialect,
-    session,
+    async session(): Promise<Session> {
+      if (closing) throw new Error(`${spec.label}: engine is closed`);
+      return supply.take();
+    },
+    prewarm(n: number): void {
+      if (!closing) supply.prewarm(n);
+    },
     async close(): Promise<void> {
+      closing = true;
+      await supply.settle();
       await Promise.all([...sessions].map((s) => s.close()));
     },
   });
