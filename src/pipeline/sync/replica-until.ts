@@ -2,7 +2,8 @@
  * Sync method 'replica-until' (MariaDB): no lock on the primary at all.
  *   1. stop each replica's apply thread;
  *   2. open K snapshots on the primary, each reporting the exact position it reflects (P1..PK);
- *   3. for each k, let every replica apply UNTIL Pk, check it stopped exactly there, open its snapshot;
+ *   3. for each distinct Pk, let every replica apply UNTIL Pk, check it stopped exactly there, open
+ *      the snapshots of the lanes at Pk;
  *   4. restart apply on every replica we stopped, in a finally, whatever happened.
  * A direct replica of the primary (its Master_Server_Id is the primary's) stops its SQL thread
  * only and applies UNTIL the primary's own binlog coordinates: it keeps receiving, and the
@@ -79,8 +80,17 @@ export async function syncReplicaUntil(ctx: EpochContext): Promise<EpochResult> 
       if (!o.value) throw new Error(`${primary.label}: snapshot did not report its replication position`);
       positions.push(o.value);
     }
-    // Replicas only move forward: lanes are visited in position order.
+    // Replicas only move forward: lanes are visited in position order. Lanes whose snapshots
+    // share a position (nearly always all of them) are one stop: the replica, stopped there,
+    // opens their snapshots together, not one after another with a status read between.
     const order = positions.map((_, k) => k).sort((a, b) => (hasReached(positions[a]!, positions[b]!) ? (hasReached(positions[b]!, positions[a]!) ? 0 : 1) : -1));
+    const stops: number[][] = [];
+    for (const k of order) {
+      const last = stops[stops.length - 1];
+      const p = last ? positions[last[0]!]! : null;
+      if (last && p && hasReached(p, positions[k]!) && hasReached(positions[k]!, p)) last.push(k);
+      else stops.push([k]);
+    }
     // GTID targets for replicas down a chain, converted once per distinct position, only if needed.
     const gtids = new Map<number, Promise<Position>>();
     const gtidOf = (k: number) => {
@@ -91,10 +101,12 @@ export async function syncReplicaUntil(ctx: EpochContext): Promise<EpochResult> 
     await Promise.all(
       stopped.map(async (r) => {
         try {
-          for (const k of order) {
+          for (const lanes of stops) {
+            const k = lanes[0]!;
+            const snapshots = () => Promise.all(lanes.map((j) => r.engine.replication.beginSnapshot(r.sessions[j]!)));
             if (direct.has(r)) {
               await applyUntilSourcePos(r, positions[k]!, ctx.syncTimeoutMs);
-              await r.engine.replication.beginSnapshot(r.sessions[k]!);
+              await snapshots();
               continue;
             }
             const target = await gtidOf(k);
@@ -116,7 +128,7 @@ export async function syncReplicaUntil(ctx: EpochContext): Promise<EpochResult> 
               }
               if (after.lastError) throw new Error(`replication error: ${after.lastError}`);
             }
-            await r.engine.replication.beginSnapshot(r.sessions[k]!);
+            await snapshots();
           }
         } catch (err) {
           failed.set(r.label, `sync point failed: ${messageOf(err)}`);
