@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { check } from '../../src/api/check.js';
 import { preflight } from '../../src/api/preflight.js';
 import type { PreflightCheckResult, PreflightResult } from '../../src/preflight/types.js';
 import { connectDsn, execOnNode, startWriteLoad, waitForReplicas } from '../../src/sandbox/index.js';
@@ -318,6 +319,47 @@ function mariadbSuite(): void {
   });
 }
 
+/**
+ * A switchover and back: replica1 is promoted, the old primary replicates from it with
+ * MASTER_USE_GTID=current_pos, and is then the candidate to switch back to. Its gtid_slave_pos is
+ * empty (it applied nothing yet) while the new primary's position is the old primary's own last
+ * write: a wait on gtid_slave_pos alone called it behind ("promoting now loses those
+ * transactions") after waiting the whole --wait, and left it out of primary-lock sync points.
+ */
+function mariadbSwitchBackSuite(): void {
+  const h = withSandbox('mariadb', { replicas: 1, sample: { rows: 500 } });
+
+  it('go on the former primary as the switch-back candidate, at once; primary-lock sync points include it', async () => {
+    const pw = decodeURIComponent(new URL(h.primary.dsn).password);
+    await execOnNode(h.info, 'replica1', ['STOP SLAVE', 'RESET SLAVE ALL', 'SET GLOBAL read_only = 0']);
+    await execOnNode(h.info, 'primary', [
+      'SET GLOBAL read_only = 1',
+      `CHANGE MASTER TO MASTER_HOST = '127.0.0.1', MASTER_PORT = ${h.node('replica1').port}, MASTER_USER = 'root', MASTER_PASSWORD = '${pw}', MASTER_USE_GTID = current_pos`,
+      'START SLAVE',
+    ]);
+    await until('the old primary to replicate from replica1', async () => (await h.query('primary', 'SHOW SLAVE STATUS'))[0]?.['Slave_SQL_Running'] === 'Yes');
+    expect((await h.query('primary', 'SELECT @@GLOBAL.gtid_slave_pos AS p'))[0]?.['p']).toBe('');
+    const back = () => preflight({ primary: h.node('replica1').dsn, candidate: h.primary.dsn, replicas: [], discover: false, waitSeconds: 20 });
+    const started = Date.now();
+    const r = await back();
+    expect(r.verdict, JSON.stringify(r.checks.filter((c) => c.status !== 'pass'))).toBe('go');
+    const c = label(h, 'primary');
+    expect(one(r, 'caught-up', c).status).toBe('pass');
+    expect(one(r, 'caught-up', c).evidence['waitedMs']).toBeLessThan(5_000);
+    expect(one(r, 'data-consistent', c).status).toBe('pass');
+    expect(Date.now() - started).toBeLessThan(20_000);
+    // primary-lock waits for the lock's position on the replica: it holds it already.
+    const res = await check({ primary: h.node('replica1').dsn, replicas: [h.primary.dsn], syncMethod: 'primary-lock', syncTimeoutMs: 10_000 });
+    expect(res.verdict, JSON.stringify(res.tables.filter((t) => t.status !== 'ok'))).toBe('consistent');
+    // Once the new primary writes, the candidate waits for those, and is a go once it has them.
+    await execOnNode(h.info, 'replica1', 'UPDATE shop.customers SET name = name WHERE id = (SELECT min(id) FROM shop.customers)', { binlog: true });
+    await execOnNode(h.info, 'replica1', "CREATE TABLE shop.after_switch (id INT PRIMARY KEY)", { binlog: true });
+    const again = await back();
+    expect(again.verdict, JSON.stringify(again.checks.filter((x) => x.status !== 'pass'))).toBe('go');
+    expect((await h.query('primary', 'SELECT @@GLOBAL.gtid_slave_pos AS p'))[0]?.['p']).toMatch(new RegExp(`^0-${h.node('replica1').serverId}-\\d+$`));
+  });
+}
+
 /** A committed write every node already has the table for (DDL does not reach logical subscribers). */
 const TOUCH = 'UPDATE shop.customers SET name = name WHERE id = (SELECT min(id) FROM shop.customers)';
 
@@ -497,7 +539,9 @@ function postgresSuite(): void {
 
 for (const engine of ENGINES) {
   describe(`preflight on ${engine}`, () => {
-    if (engine === 'mariadb') mariadbSuite();
-    else postgresSuite();
+    if (engine === 'mariadb') {
+      mariadbSuite();
+      describe('after a switchover', mariadbSwitchBackSuite);
+    } else postgresSuite();
   });
 }

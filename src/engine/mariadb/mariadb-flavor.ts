@@ -9,6 +9,7 @@ import {
   mariadbCurrentPosition,
   mariadbExecutedPosition,
   mariadbGtidOf,
+  mariadbPending,
   mariadbSnapshotPosition,
   mariadbStartApplyUntil,
   mariadbWaitApplied,
@@ -44,6 +45,7 @@ export function mariadbFlavor(facts: ServerFacts): FlavorProfile {
     snapshotPosition: mariadbSnapshotPosition,
     startApplyUntil: (pos) => mariadbStartApplyUntil(statements, pos),
     gtidOf: mariadbGtidOf,
+    notYetApplied: mariadbPending,
     waitApplied: (pos, timeoutMs) => mariadbWaitApplied(statements.posWaitFunction, pos, timeoutMs),
   } satisfies FlavorProfile);
 }

@@ -33,6 +33,39 @@ export async function mariadbExecutedPosition(s: Session, facts: ReplicaStatusFa
   return facts.executedFilePos;
 }
 
+/**
+ * The domains of a GTID `target` this server does not hold yet (null: it holds them all). A
+ * domain is held when gtid_slave_pos has reached it (applied from a primary, what
+ * MASTER_GTID_WAIT waits on), or when the server's own binary log holds a GTID of that domain and
+ * of the target's originating server at or past it (gtid_binlog_state: its own writes, e.g. from
+ * when it was the primary, which its new primary's position points at). The originating server
+ * must match: a later GTID the replica wrote itself (an errant transaction) does not stand for
+ * the primary's.
+ */
+export function mariadbNotYetApplied(target: Position, slavePos: string, binlogState: string): Position | null {
+  if (target.kind !== 'mariadb-gtid') return target;
+  const slave = parseMariadbGtid(slavePos);
+  const logged = new Map<string, bigint>();
+  for (const part of binlogState.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const m = /^(\d+)-(\d+)-(\d+)$/.exec(part);
+    if (!m) throw new SyncpointError('server', `cannot parse gtid_binlog_state ${JSON.stringify(binlogState)}`);
+    logged.set(`${m[1]}-${m[2]}`, BigInt(m[3]!));
+  }
+  const left = new Map<number, { serverId: number; seq: bigint }>();
+  for (const [d, t] of target.domains) {
+    const applied = slave.kind === 'mariadb-gtid' && (slave.domains.get(d)?.seq ?? -1n) >= t.seq;
+    const own = (logged.get(`${d}-${t.serverId}`) ?? -1n) >= t.seq;
+    if (!applied && !own) left.set(d, t);
+  }
+  return left.size > 0 ? { kind: 'mariadb-gtid', domains: left } : null;
+}
+
+export async function mariadbPending(s: Session, target: Position): Promise<Position | null> {
+  if (target.kind !== 'mariadb-gtid') return target;
+  const row = (await s.query('SELECT @@GLOBAL.gtid_slave_pos AS slave, @@GLOBAL.gtid_binlog_state AS state'))[0] ?? {};
+  return mariadbNotYetApplied(target, single([row], 'slave'), single([row], 'state'));
+}
+
 /** SHOW STATUS LIKE 'binlog_snapshot_%' rows -> file and position; null when the binlog is off. */
 export function parseBinlogSnapshot(rows: readonly Row[]): { file: string; pos: string } | null {
   let file = '';

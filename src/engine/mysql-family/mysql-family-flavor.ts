@@ -78,6 +78,13 @@ export interface FlavorProfile {
   startApplyUntil(pos: Position): Sql;
   /** This server's GTID position at its own binlog coordinates; other positions as they are. */
   gtidOf(s: Session, pos: Position): Promise<Position>;
+  /**
+   * The part of `target` this server does not hold yet (null: all of it), where the flavor's wait
+   * function would wait for what the server already has: MariaDB's MASTER_GTID_WAIT reads
+   * gtid_slave_pos only, which lacks the server's own writes (a former primary, replicating
+   * again, holds in its binlog the transactions its new primary has from it).
+   */
+  notYetApplied?(s: Session, target: Position): Promise<Position | null>;
   /** A one-row query whose column `reached` is 1 when pos is applied, 0 on timeout, NULL when the server cannot tell. */
   waitApplied(pos: Position, timeoutMs: number): Sql;
 }

@@ -194,7 +194,13 @@ export class MysqlFamilyReplication implements ReplicationProbe {
     await s.query(st.startApply);
   }
 
-  async waitApplied(s: Session, pos: Position, timeoutMs: number): Promise<boolean> {
+  async waitApplied(s: Session, target: Position, timeoutMs: number): Promise<boolean> {
+    let pos = target;
+    if (this.flavor.notYetApplied) {
+      const left = await this.flavor.notYetApplied(s, target);
+      if (!left) return true;
+      pos = left;
+    }
     const rows = await s.query(this.flavor.waitApplied(pos, timeoutMs));
     const v = rows[0]?.['reached'];
     if (v !== null && v !== undefined) return Number(v) === 1;

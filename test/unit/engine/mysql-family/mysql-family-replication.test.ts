@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Session } from '../../../../src/engine/engine.js';
 import { mariadbFlavor } from '../../../../src/engine/mariadb/mariadb-flavor.js';
+import { mariadbNotYetApplied } from '../../../../src/engine/mariadb/mariadb-replication.js';
 import { parseServerVersion } from '../../../../src/engine/mysql-family/mysql-family-flavor.js';
 import { BEGIN_SNAPSHOT, MysqlFamilyReplication } from '../../../../src/engine/mysql-family/mysql-family-replication.js';
 import { mysqlFlavor } from '../../../../src/engine/mysql/mysql-flavor.js';
@@ -202,6 +203,33 @@ describe('replica status and apply control', () => {
       [/gtid_slave_pos/, [{ pos: '0-1-101' }]],
     ]);
     expect(await unknown.probe.waitApplied(unknown.s, target, 500)).toBe(true);
+  });
+  it('MariaDB: what the replica holds in its own binlog is not waited for (a former primary replicating again)', async () => {
+    // The new primary's position points at the old primary's own last write: its gtid_slave_pos is
+    // empty (it applied nothing yet) and MASTER_GTID_WAIT would wait the whole timeout for it.
+    const switched = setup(maria, [[/gtid_binlog_state/, [{ slave: '', state: '0-1-12' }]], [/MASTER_GTID_WAIT/, [{ reached: 0 }]]]);
+    expect(await switched.probe.waitApplied(switched.s, parseMariadbGtid('0-1-12'), 30_000)).toBe(true);
+    expect(switched.s.log.filter((q) => /MASTER_GTID_WAIT/.test(q))).toEqual([]);
+    // Once the new primary writes, its own GTIDs are waited for, and only the domains still missing.
+    const after = setup(maria, [[/gtid_binlog_state/, [{ slave: '0-2-14', state: '0-1-12,1-1-7' }]], [/MASTER_GTID_WAIT/, [{ reached: 1 }]]]);
+    expect(await after.probe.waitApplied(after.s, parseMariadbGtid('0-2-15,1-1-7'), 30_000)).toBe(true);
+    const waited = after.s.log.find((q) => /MASTER_GTID_WAIT/.test(q));
+    expect(waited).toBeDefined();
+  });
+  it('mariadbNotYetApplied: held by gtid_slave_pos, or by a GTID of the same originating server in its own binlog', () => {
+    const left = (target: string, slave: string, state: string) => {
+      const r = mariadbNotYetApplied(parseMariadbGtid(target), slave, state);
+      return r ? formatPosition(r) : null;
+    };
+    expect(left('0-1-12', '', '0-1-12')).toBeNull();
+    expect(left('0-1-12', '', '0-1-20')).toBeNull();
+    expect(left('0-1-12', '0-1-11', '')).toBe('0-1-12');
+    expect(left('0-1-12', '0-3-12', '')).toBeNull();
+    // An errant transaction of the replica's own (server 2, later seq) does not stand for the primary's.
+    expect(left('0-1-15', '0-1-10', '0-1-10,0-2-20')).toBe('0-1-15');
+    // Per domain: only the domains not held are left.
+    expect(left('0-2-15,1-1-7', '0-2-14', '0-1-12,1-1-7')).toBe('0-2-15');
+    expect(() => left('0-1-1', '', 'garbage')).toThrow(/gtid_binlog_state/);
   });
   it('waitApplyStopped polls until the SQL thread is no longer running', async () => {
     let polls = 0;
