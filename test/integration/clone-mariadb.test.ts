@@ -15,7 +15,7 @@ import { describe, expect, it } from 'vitest';
 import { check } from '../../src/api/check.js';
 import { clone } from '../../src/api/clone.js';
 import { SyncpointError } from '../../src/errors.js';
-import { addReplica, connectDsn, sandboxStartCommand, SAMPLE_TABLES, startWriteLoad, syncSandboxPids, waitForReplicas, type SandboxInfo } from '../../src/sandbox/index.js';
+import { addReplica, connectDsn, execOnNode, sandboxStartCommand, SAMPLE_TABLES, startWriteLoad, syncSandboxPids, waitForReplicas, type SandboxInfo } from '../../src/sandbox/index.js';
 import { markerIn, replicating, rowCounts, serversOn, waitReplicating, stoppedCopyBytes, stoppedLiteralBytes } from '../support/clone.js';
 import { ENGINES, withSandbox } from '../support/topology.js';
 
@@ -77,7 +77,11 @@ run('clone on MariaDB (STATEMENT logging)', () => {
     expect(noPw.checks.find((c: { name: string }) => c.name === 'replication credentials')).toMatchObject({ ok: false, detail: expect.stringMatching(/--repl-user repl without SYNCPOINT_REPL_PASSWORD/) });
   });
 
-  it('clones replica1 while the primary takes writes: caught up, verified, nothing lost', async () => {
+  it('clones replica1 while the primary takes writes: caught up, verified, nothing lost, its connection settings repeated', async () => {
+    // The source's own connection settings: ignored server and domain ids are carried to the new
+    // replica; a delay is not (the clone is caught up and verified), and the result says so.
+    const settings = (ids: string, domains: string, delay: number) => execOnNode(sb.info, 'replica1', ['STOP SLAVE', `CHANGE MASTER TO IGNORE_SERVER_IDS = (${ids}), IGNORE_DOMAIN_IDS = (${domains}), MASTER_DELAY = ${delay}`, 'START SLAVE']);
+    await settings('99', '5', 1);
     const load = await startWriteLoad(sb.primary.dsn, { tps: 200, durationMs: 120_000 });
     let res;
     try {
@@ -86,7 +90,9 @@ run('clone on MariaDB (STATEMENT logging)', () => {
     } finally {
       const done = await load.stop();
       expect(done.transactions).toBeGreaterThan(100);
+      await settings('', '', 0);
     }
+    expect(res.clone.manifest!.notes.join('\n')).toMatch(/delay of 1 s \(MASTER_DELAY\): the new replica does not .*STOP SLAVE SQL_THREAD; CHANGE MASTER TO MASTER_DELAY = 1; START SLAVE SQL_THREAD/);
     const m = res.clone.manifest!;
     expect(res.clone.verdict, res.clone.error).toBe('consistent');
     expect(m).toMatchObject({ complete: true, engine: 'mariadb', replicationMode: 'gtid', copyMethod: 'two-phase', source: { restartedBy: 'clone', replicating: true } });
@@ -109,6 +115,8 @@ run('clone on MariaDB (STATEMENT logging)', () => {
       const st = (await c.query('SHOW SLAVE STATUS'))[0]!;
       expect(st['Using_Gtid']).toBe('Slave_Pos');
       expect(Number(st['Master_Port'])).toBe(sb.primary.port);
+      expect(st).toMatchObject({ Replicate_Ignore_Server_Ids: '99', Replicate_Ignore_Domain_Ids: '5' });
+      expect(Number(st['SQL_Delay'])).toBe(0);
       expect(Number((await c.query('SELECT @@server_id AS id'))[0]!['id'])).toBe(m.target.serverId);
     } finally {
       await c.close();

@@ -201,6 +201,8 @@ export class MysqlFamilyAdapter implements CloneAdapter {
       : this.account ? `user ${this.account.user} (${o.replUser ? 'given' : "the source's"})` : `the source's replication password is not readable (no master.info in ${datadir}, no mysql.slave_master_info): give --repl-user and SYNCPOINT_REPL_PASSWORD`);
 
     if (settings.filters.length) ctx.note(`the source filters replication (${settings.filters.join('; ')}): the target's configuration must set the same filters`);
+    // A delayed replica's clone is caught up and verified first; delaying it is the user's call then.
+    if (settings.delaySeconds > 0) ctx.note(`the source applies with a delay of ${settings.delaySeconds} s (MASTER_DELAY): the new replica does not (it is caught up and verified against the primary); to delay it too: ${this.st.stopSqlThread}; ${this.st.changeSource} ${this.st.optionPrefix}DELAY = ${settings.delaySeconds}; ${this.st.startSqlThread}`);
     if (facts.logBin && !facts.logSlaveUpdates) ctx.note('the source has log_bin on but log_slave_updates off: the copy holds no binlog of what it replicated');
     const temp = await withSession(this.source, (s) => openTempTables(s));
     check('temporary tables', true, temp === 0 ? 'none open on the SQL thread now' : `${temp} open on the SQL thread now (binlog_format ${facts.binlogFormat}): the quiesce waits until none are`);
@@ -464,6 +466,9 @@ export class MysqlFamilyAdapter implements CloneAdapter {
         password: account.password,
         connectRetry: settings.connectRetry,
         ssl: settings.ssl.enabled ? settings.ssl : null,
+        ignoreServerIds: settings.ignoreServerIds,
+        doDomainIds: settings.doDomainIds,
+        ignoreDomainIds: settings.ignoreDomainIds,
         start: this.replicationMode === 'gtid' ? { mode: 'gtid', gtid: rec.gtid ?? '' } : { mode: 'file', file: rec.file!, pos: BigInt(rec.pos!) },
       });
       done.push(`${this.st.changeSource} ${host}:${port} ${this.replicationMode === 'gtid' ? `at GTID ${rec.gtid}` : `at ${rec.file}:${rec.pos}`}`);

@@ -166,14 +166,27 @@ export interface ReplicationSettings {
   };
   /** Replicate_* filters in force on the source (server options the target's configuration must repeat). */
   readonly filters: readonly string[];
+  /** IGNORE_SERVER_IDS of the source's connection (carried to the new replica). */
+  readonly ignoreServerIds: readonly number[];
+  /** MariaDB DO_DOMAIN_IDS / IGNORE_DOMAIN_IDS of the source's connection (carried to the new replica). */
+  readonly doDomainIds: readonly number[];
+  readonly ignoreDomainIds: readonly number[];
+  /** MASTER_DELAY (SQL_Delay) of the source's connection, seconds; 0 when none. */
+  readonly delaySeconds: number;
   /** Multi-source (MariaDB named connections, MySQL channels): more than one connection. */
   readonly connections: number;
 }
 
+/** Server options (my.cnf), not part of a connection's settings: the target's configuration must repeat them. */
 const FILTER_FIELDS = [
   'Replicate_Do_DB', 'Replicate_Ignore_DB', 'Replicate_Do_Table', 'Replicate_Ignore_Table',
-  'Replicate_Wild_Do_Table', 'Replicate_Wild_Ignore_Table', 'Replicate_Do_Domain_Ids', 'Replicate_Ignore_Domain_Ids', 'Replicate_Rewrite_DB',
+  'Replicate_Wild_Do_Table', 'Replicate_Wild_Ignore_Table', 'Replicate_Rewrite_DB',
 ];
+
+/** "2, 3" / "2,3" -> [2, 3]; '' -> []. */
+function idList(text: string): number[] {
+  return text.split(/[\s,]+/).filter((x) => /^\d+$/.test(x)).map(Number);
+}
 
 export function parseReplicationSettings(rows: readonly Row[]): ReplicationSettings | null {
   const row = rows[0];
@@ -199,6 +212,10 @@ export function parseReplicationSettings(rows: readonly Row[]): ReplicationSetti
       verifyServerCert: yes(statusText(row, 'Master_SSL_Verify_Server_Cert', 'Source_SSL_Verify_Server_Cert')),
     }),
     filters: Object.freeze(FILTER_FIELDS.map((f) => [f, statusText(row, f)] as const).filter(([, v]) => v !== '').map(([f, v]) => `${f}=${v}`)),
+    ignoreServerIds: Object.freeze(idList(statusText(row, 'Replicate_Ignore_Server_Ids'))),
+    doDomainIds: Object.freeze(idList(statusText(row, 'Replicate_Do_Domain_Ids'))),
+    ignoreDomainIds: Object.freeze(idList(statusText(row, 'Replicate_Ignore_Domain_Ids'))),
+    delaySeconds: Number(statusText(row, 'SQL_Delay')) || 0,
     connections: rows.length,
   });
 }
@@ -360,6 +377,10 @@ export interface PointTargetOptions {
   readonly connectRetry: number | null;
   readonly ssl: ReplicationSettings['ssl'] | null;
   readonly start: TargetStart;
+  /** The source connection's own settings, repeated (empty lists: none). */
+  readonly ignoreServerIds?: readonly number[];
+  readonly doDomainIds?: readonly number[];
+  readonly ignoreDomainIds?: readonly number[];
 }
 
 /**
@@ -383,6 +404,10 @@ export function pointTargetSql(flavor: MysqlFamilyFlavorName, st: CloneStatement
     }
     opts.push(`${P}SSL_VERIFY_SERVER_CERT = ${o.ssl.verifyServerCert ? 1 : 0}`);
   }
+  const ids = (xs: readonly number[]) => `(${xs.map((x) => Math.trunc(x)).join(', ')})`;
+  if (o.ignoreServerIds?.length) opts.push(`IGNORE_SERVER_IDS = ${ids(o.ignoreServerIds)}`);
+  if (flavor === 'mariadb' && o.doDomainIds?.length) opts.push(`DO_DOMAIN_IDS = ${ids(o.doDomainIds)}`);
+  if (flavor === 'mariadb' && o.ignoreDomainIds?.length) opts.push(`IGNORE_DOMAIN_IDS = ${ids(o.ignoreDomainIds)}`);
   const out: Sql[] = [];
   if (o.start.mode === 'gtid') {
     if (flavor === 'mariadb') {

@@ -64,6 +64,18 @@ describe('MySQL-family clone statements', () => {
     expect(gtid[0]!.params).toEqual(['db1', 'r', 'x', '/etc/ca.pem']);
   });
 
+  it("repeats the source connection's ignored server ids and (MariaDB) domain ids", () => {
+    const st = cloneStatements('mariadb', '10.11.19-MariaDB');
+    const sql = pointTargetSql('mariadb', st, { host: 'h', port: 3306, user: 'r', password: 'x', connectRetry: null, ssl: null, start: { mode: 'gtid', gtid: '0-1-13' }, ignoreServerIds: [98, 99], doDomainIds: [], ignoreDomainIds: [5] });
+    expect(sql[1]!.sql).toBe('CHANGE MASTER TO MASTER_HOST = ?, MASTER_PORT = 3306, MASTER_USER = ?, MASTER_PASSWORD = ?, IGNORE_SERVER_IDS = (98, 99), IGNORE_DOMAIN_IDS = (5), MASTER_USE_GTID = slave_pos');
+    const my = pointTargetSql('mysql', cloneStatements('mysql', '8.0.36'), { host: 'h', port: 3306, user: 'r', password: 'x', connectRetry: null, ssl: null, start: { mode: 'gtid', gtid: 'x' }, ignoreServerIds: [7], doDomainIds: [1], ignoreDomainIds: [2] });
+    expect(my[0]!.sql).toBe('CHANGE REPLICATION SOURCE TO SOURCE_HOST = ?, SOURCE_PORT = 3306, SOURCE_USER = ?, SOURCE_PASSWORD = ?, IGNORE_SERVER_IDS = (7), SOURCE_AUTO_POSITION = 1');
+    // As SHOW SLAVE STATUS shows them (MariaDB 10.11: "98, 99"); the domain ids are no longer a config filter.
+    const s = parseReplicationSettings([{ ...MARIADB_STATUS, Replicate_Ignore_Server_Ids: '98, 99', Replicate_Do_Domain_Ids: '1,2', Replicate_Ignore_Domain_Ids: '', SQL_Delay: '3600' }])!;
+    expect(s).toMatchObject({ ignoreServerIds: [98, 99], doDomainIds: [1, 2], ignoreDomainIds: [], delaySeconds: 3600 });
+    expect(s.filters.some((f) => /Domain_Ids/.test(f))).toBe(false);
+  });
+
   it('reads master.info: host, user, password, port', () => {
     expect(parseMasterInfo(MASTER_INFO)).toEqual({ host: '127.0.0.1', user: 'repl', password: 'd879fed2eb47e9eb3587a0ec', port: 27050 });
     expect(parseMasterInfo('garbage')).toBeNull();
