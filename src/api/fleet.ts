@@ -6,7 +6,7 @@
 import pLimit from 'p-limit';
 import { extname } from 'node:path';
 import type { ClusterCheckOptions, ClusterConfig } from '../config/config-file.js';
-import { messageOf } from '../errors.js';
+import { configError, messageOf } from '../errors.js';
 import { silentLogger, type Logger } from '../log.js';
 import { runRecorded, type HistoryRunOptions, type RecordedResult } from '../history/run-recorded.js';
 import { RunLockedError, withRunLock } from '../ops/run-lock.js';
@@ -110,6 +110,8 @@ export async function checkFleet(o: FleetOptions): Promise<FleetResult> {
             primary: c.primary,
             replicas: c.replicas,
             filter: { ...(o.base?.filter ?? {}), ...c.filters },
+            // A command-line filter applies to every cluster: one with no such table is a note.
+            ...(hasIncludes(o.base?.filter) ? { filterMaySelectNothing: true } : {}),
             ...(c.addresses.size ? { addresses: c.addresses } : {}),
             cluster: c.name,
             ...(o.history !== undefined ? { history: o.history } : {}),
@@ -130,6 +132,10 @@ export async function checkFleet(o: FleetOptions): Promise<FleetResult> {
       }),
     ),
   );
+  // ...but a filter that selects no table on any cluster checked nothing at all.
+  if (hasIncludes(o.base?.filter) && results.every((r) => !r.error && r.tables.length === 0)) {
+    throw configError('the table filter selects no table on any cluster of the fleet: nothing was checked');
+  }
   return {
     schemaVersion: 1,
     command: 'check',
@@ -138,4 +144,8 @@ export async function checkFleet(o: FleetOptions): Promise<FleetResult> {
     clusters: results,
     durationMs: Date.now() - started,
   };
+}
+
+function hasIncludes(f: { readonly databases?: readonly string[]; readonly tables?: readonly string[] } | undefined): boolean {
+  return (f?.databases?.length ?? 0) + (f?.tables?.length ?? 0) > 0;
 }

@@ -60,6 +60,11 @@ export interface CheckOptions {
   readonly checkpoint?: CheckpointHooks;
   /** Discovery: where to reach servers the primary reports without a usable address (--address). */
   readonly addresses?: ReadonlyMap<string, { readonly host: string; readonly port: number }>;
+  /**
+   * A filter that selects no table here is not an error (a fleet-wide filter some clusters have
+   * no table for): the run says so in a note. Otherwise it is a configuration error.
+   */
+  readonly filterMaySelectNothing?: boolean;
 }
 
 export interface Progress {
@@ -131,7 +136,8 @@ export async function runCheck(mode: 'check' | 'counts', o: CheckOptions): Promi
     topo.primary.engine.prewarm(o.concurrency);
     for (const r of topo.replicas) if (!r.error && r.engine) r.engine.prewarm(o.concurrency);
     const { primaryTables, replicaTables } = await loadSchemas(topo, o.filter, (label, reason) => markReplicaUnusable(topo, label, reason));
-    const plan = planTables(primaryTables, replicaTables, o.filter, topo.primary.label, { keyCollationMatters: !topo.primary.engine.caps.boundsInPrimaryCollation });
+    const plan = planTables(primaryTables, replicaTables, o.filter, topo.primary.label, { keyCollationMatters: !topo.primary.engine.caps.boundsInPrimaryCollation, mayBeEmpty: o.filterMaySelectNothing ?? false });
+    if (plan.tables.length === 0) result.notes.push('the table filter selects no table on this primary: nothing was checked');
     for (const t of plan.tables) {
       for (const r of topo.replicas) {
         const e: TableResult = { table: t.table.qualified, replica: r.label, status: 'ok', primaryRows: 0, replicaRows: 0, chunks: 0, driftChunks: 0, durationMs: 0 };

@@ -74,6 +74,23 @@ describe.runIf(both)('fleet config: a MariaDB and a PostgreSQL cluster in one ru
     expect(r.code).toBe(0);
   }, 300_000);
 
+  it('a command-line filter selecting nothing on one cluster is a note for it; on every cluster, a configuration error (exit 2)', async () => {
+    await maria.query('primary', 'CREATE TABLE fleet.only_maria (id INT PRIMARY KEY)');
+    await maria.query('primary', 'INSERT INTO fleet.only_maria VALUES (1)');
+    const r = cli(['check', '--config', configPath, '--tables', 'fleet.only_*', '--format', 'json'], env, 240_000);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as { verdict: string; clusters: { name: string; tables: { table: string }[]; notes: string[] }[] };
+    const [m, p] = out.clusters;
+    expect([...new Set(m!.tables.map((t) => t.table))]).toEqual(['fleet.only_maria']);
+    expect(p!.tables).toEqual([]);
+    expect(p!.notes.join('; ')).toMatch(/the table filter selects no table on this primary: nothing was checked/);
+    const none = cli(['check', '--config', configPath, '--tables', 'fleet.nothing_*', '--format', 'json'], env, 240_000);
+    expect(none.code, none.stdout).toBe(2);
+    expect(none.stderr.trim().split('\n')).toHaveLength(1);
+    expect(none.stderr).toMatch(/selects no table on any cluster/);
+    await maria.query('primary', 'DROP TABLE fleet.only_maria');
+  }, 300_000);
+
   it('topology --config shows a cluster with the addresses of the file', () => {
     const r = cli(['topology', '--config', configPath, '--cluster', 'shop-postgres', '--format', 'json'], env);
     const out = JSON.parse(r.stdout) as { verdict: string; tree: { children: { label: string; role: string; reachable: boolean }[] } };

@@ -33,9 +33,9 @@ export function planTables(
   replicaTables: ReadonlyMap<string, readonly TableInfo[]>,
   filter: TableFilter,
   primaryLabel: string,
-  opts: { keyCollationMatters?: boolean } = {},
+  opts: { keyCollationMatters?: boolean; mayBeEmpty?: boolean } = {},
 ): Plan {
-  const selected = selectTables(primaryTables, filter, primaryLabel);
+  const selected = selectTables(primaryTables, filter, primaryLabel, { mayBeEmpty: opts.mayBeEmpty ?? false });
   const schemaDrift: SchemaFinding[] = [];
   const tables: PlannedTable[] = selected.map((t) => ({ table: t, key: chooseKey(t), replicas: [] }));
   const selectedSchemas = new Set(selected.map((t) => t.schema));

@@ -89,7 +89,7 @@ export function matchesFilter(t: Pick<TableInfo, 'schema' | 'name'>, f: TableFil
  * Apply the filter. A database or table named explicitly (no wildcard) that matches nothing is a
  * configuration error, and so is a filter that selects no table at all.
  */
-export function selectTables<T extends Pick<TableInfo, 'schema' | 'name'>>(all: readonly T[], f: TableFilter, where: string): T[] {
+export function selectTables<T extends Pick<TableInfo, 'schema' | 'name'>>(all: readonly T[], f: TableFilter, where: string, o: { readonly mayBeEmpty?: boolean } = {}): T[] {
   for (const d of f.databases ?? []) {
     if (!/[*?]/.test(d) && !all.some((t) => t.schema === d)) throw configError(`database/schema "${d}" not found, or no table in it this user can see (it needs SELECT on the tables)`, where);
   }
@@ -97,10 +97,15 @@ export function selectTables<T extends Pick<TableInfo, 'schema' | 'name'>>(all: 
     if (!m.wildcard && !all.some(m.test)) throw configError(`table "${m.pattern}" not found, or this user cannot see it (it needs SELECT on it)`, where);
   }
   const selected = all.filter((t) => matchesFilter(t, f));
-  // Patterns that select nothing check nothing: a run that reports "consistent" over no table is
-  // no proof (a typo in a cron job's --tables would pass forever). With no filter, an empty
-  // server is simply empty.
-  if (selected.length === 0 && all.length > 0) throw configError(`the table filter selects no table (${describeFilter(f)}); ${all.length} table(s) are visible`, where);
+  // A run over no table proves nothing, and must not say "consistent": a typo in a cron job's
+  // --tables would pass forever, and so would a user without SELECT on any table. Only a caller
+  // that accounts for it itself (a fleet-wide filter some clusters have no table for) may get none.
+  if (selected.length === 0 && !o.mayBeEmpty) {
+    const filter = describeFilter(f);
+    throw configError(all.length > 0
+      ? `the table filter selects no table (${filter}); ${all.length} table(s) are visible`
+      : `no table to check: none is visible on this server${filter ? ` (filter ${filter})` : ''} (the user needs SELECT on the tables)`, where);
+  }
   return selected;
 }
 

@@ -30,9 +30,13 @@ describe('table filters', () => {
     expect(() => selectTables(all, { tables: ['shop.no*'] }, 'p')).toThrow(/selects no table \(--tables shop.no\*\); 4 table\(s\) are visible/);
     expect(() => selectTables(all, { databases: ['x*'] }, 'p')).toThrow(SyncpointError);
     expect(() => selectTables(all, { ignoreDatabases: ['*'] }, 'p')).toThrow(/--ignore-databases \*/);
-    // One wildcard matching nothing among others that match is fine; an empty server is empty.
+    // One wildcard matching nothing among others that match is fine.
     expect(selectTables(all, { tables: ['shop.no*', 'shop.orders'] }, 'p').map((t) => t.name)).toEqual(['orders']);
-    expect(selectTables([], { tables: ['shop.no*'] }, 'p')).toEqual([]);
+    // A server where the user sees no table at all: nothing to check is not "consistent" either.
+    expect(() => selectTables([], { tables: ['shop.no*'] }, 'p')).toThrow(/no table to check: none is visible on this server \(filter --tables shop.no\*\) \(the user needs SELECT/);
+    expect(() => selectTables([], {}, 'p')).toThrow(/no table to check: none is visible on this server \(the user needs SELECT/);
+    // Unless the caller accounts for an empty selection itself (a fleet-wide filter).
+    expect(selectTables(all, { tables: ['shop.no*'] }, 'p', { mayBeEmpty: true })).toEqual([]);
   });
   it('splits quoted qualified names', () => {
     expect(splitTablePattern('"my.schema"."t"')).toEqual({ schema: 'my.schema', table: 't' });
