@@ -12,13 +12,24 @@
 export interface SessionSupply<S> {
   take(): Promise<S>;
   prewarm(n: number): void;
-  /** Wait for the sessions still opening (the engine closes every session it opened after). */
+  /**
+   * Wait for every session still opening, prewarmed or asked for (the engine closes every session
+   * it opened after this, so none may finish opening later and stay open).
+   */
   settle(): Promise<void>;
 }
 
 export function sessionSupply<S extends { readonly closed: boolean }>(first: S, open: () => Promise<S>): SessionSupply<S> {
   let kept: S | null = first;
   const ahead: Promise<S>[] = [];
+  const opening = new Set<Promise<S>>();
+  const tracked = (): Promise<S> => {
+    const p = open();
+    opening.add(p);
+    const done = () => opening.delete(p);
+    p.then(done, done);
+    return p;
+  };
   return {
     async take(): Promise<S> {
       const reuse = kept;
@@ -28,17 +39,18 @@ export function sessionSupply<S extends { readonly closed: boolean }>(first: S, 
         const s = await ahead.shift()!;
         if (!s.closed) return s;
       }
-      return open();
+      return tracked();
     },
     prewarm(n: number): void {
       for (let i = 0; i < n; i++) {
-        const s = open();
+        const s = tracked();
         s.catch(() => undefined);
         ahead.push(s);
       }
     },
     async settle(): Promise<void> {
-      await Promise.allSettled(ahead.splice(0));
+      ahead.splice(0);
+      while (opening.size > 0) await Promise.allSettled([...opening]);
     },
   };
 }

@@ -45,6 +45,25 @@ describe('sessionSupply', () => {
     expect(calls).toBe(3);
   });
 
+  it('settle waits for a session a take() is still opening, not only the prewarmed ones', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let done = false;
+    const supply = sessionSupply(session('first', true), async () => {
+      await gate;
+      done = true;
+      return session('late');
+    });
+    const taking = supply.take();
+    const settled = supply.settle();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(done).toBe(false);
+    release();
+    await settled;
+    expect(done).toBe(true);
+    expect((await taking).name).toBe('late');
+  });
+
   it('settle waits for the sessions still opening', async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
