@@ -19,7 +19,8 @@ export function mariadbFlavor(facts: ServerFacts): FlavorProfile {
   const statements = statementsWith({
     // MariaDB 10.1+: the per-statement limit that would cut a long checksum or a wait short.
     noStatementTimeout: 'max_statement_time = 0',
-    isolationVariable: versionAtLeast(facts.version, 11, 1, 0) ? 'transaction_isolation' : 'tx_isolation',
+    // transaction_isolation from 11.1.1 (tx_isolation, deprecated then, is in every 10.x/11.x).
+    isolationVariable: versionAtLeast(facts.version, 11, 1, 1) ? 'transaction_isolation' : 'tx_isolation',
     allConnectionsStatus: 'SHOW ALL SLAVES STATUS',
     // MariaDB refuses UNTIL master_gtid_pos while the IO thread runs (ER_SLAVE_WAS_RUNNING, seen on
     // 10.11): a GTID UNTIL stops and restarts both threads. The reconnecting IO thread makes the

@@ -36,13 +36,14 @@ export async function mariadbExecutedPosition(s: Session, facts: ReplicaStatusFa
 /**
  * The domains of a GTID `target` this server does not hold yet (null: it holds them all). A
  * domain is held when gtid_slave_pos has reached it (applied from a primary, what
- * MASTER_GTID_WAIT waits on), or when the server's own binary log holds a GTID of that domain and
- * of the target's originating server at or past it (gtid_binlog_state: its own writes, e.g. from
- * when it was the primary, which its new primary's position points at). The originating server
- * must match: a later GTID the replica wrote itself (an errant transaction) does not stand for
- * the primary's.
+ * MASTER_GTID_WAIT waits on), or when the target's GTID was written by this very server
+ * (`ownServerId`) and its binary log holds that server's GTIDs of the domain at or past it
+ * (gtid_binlog_state): its own writes, e.g. from when it was the primary, which its new
+ * primary's position points at. As gtid_current_pos, only the server's own GTIDs count: a later
+ * GTID it wrote itself does not stand for another server's (an errant transaction), nor does a
+ * stale entry of another server left in the binlog state from before a RESET MASTER upstream.
  */
-export function mariadbNotYetApplied(target: Position, slavePos: string, binlogState: string): Position | null {
+export function mariadbNotYetApplied(target: Position, slavePos: string, binlogState: string, ownServerId: number): Position | null {
   if (target.kind !== 'mariadb-gtid') return target;
   const slave = parseMariadbGtid(slavePos);
   const logged = new Map<string, bigint>();
@@ -54,7 +55,7 @@ export function mariadbNotYetApplied(target: Position, slavePos: string, binlogS
   const left = new Map<number, { serverId: number; seq: bigint }>();
   for (const [d, t] of target.domains) {
     const applied = slave.kind === 'mariadb-gtid' && (slave.domains.get(d)?.seq ?? -1n) >= t.seq;
-    const own = (logged.get(`${d}-${t.serverId}`) ?? -1n) >= t.seq;
+    const own = t.serverId === ownServerId && (logged.get(`${d}-${t.serverId}`) ?? -1n) >= t.seq;
     if (!applied && !own) left.set(d, t);
   }
   return left.size > 0 ? { kind: 'mariadb-gtid', domains: left } : null;
@@ -62,8 +63,8 @@ export function mariadbNotYetApplied(target: Position, slavePos: string, binlogS
 
 export async function mariadbPending(s: Session, target: Position): Promise<Position | null> {
   if (target.kind !== 'mariadb-gtid') return target;
-  const row = (await s.query('SELECT @@GLOBAL.gtid_slave_pos AS slave, @@GLOBAL.gtid_binlog_state AS state'))[0] ?? {};
-  return mariadbNotYetApplied(target, single([row], 'slave'), single([row], 'state'));
+  const row = (await s.query('SELECT @@GLOBAL.gtid_slave_pos AS slave, @@GLOBAL.gtid_binlog_state AS state, @@GLOBAL.server_id AS id'))[0] ?? {};
+  return mariadbNotYetApplied(target, single([row], 'slave'), single([row], 'state'), Number(single([row], 'id')));
 }
 
 /** SHOW STATUS LIKE 'binlog_snapshot_%' rows -> file and position; null when the binlog is off. */

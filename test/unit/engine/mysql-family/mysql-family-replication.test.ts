@@ -207,18 +207,18 @@ describe('replica status and apply control', () => {
   it('MariaDB: what the replica holds in its own binlog is not waited for (a former primary replicating again)', async () => {
     // The new primary's position points at the old primary's own last write: its gtid_slave_pos is
     // empty (it applied nothing yet) and MASTER_GTID_WAIT would wait the whole timeout for it.
-    const switched = setup(maria, [[/gtid_binlog_state/, [{ slave: '', state: '0-1-12' }]], [/MASTER_GTID_WAIT/, [{ reached: 0 }]]]);
+    const switched = setup(maria, [[/gtid_binlog_state/, [{ slave: '', state: '0-1-12', id: 1 }]], [/MASTER_GTID_WAIT/, [{ reached: 0 }]]]);
     expect(await switched.probe.waitApplied(switched.s, parseMariadbGtid('0-1-12'), 30_000)).toBe(true);
     expect(switched.s.log.filter((q) => /MASTER_GTID_WAIT/.test(q))).toEqual([]);
     // Once the new primary writes, its own GTIDs are waited for, and only the domains still missing.
-    const after = setup(maria, [[/gtid_binlog_state/, [{ slave: '0-2-14', state: '0-1-12,1-1-7' }]], [/MASTER_GTID_WAIT/, [{ reached: 1 }]]]);
+    const after = setup(maria, [[/gtid_binlog_state/, [{ slave: '0-2-14', state: '0-1-12,1-1-7', id: 1 }]], [/MASTER_GTID_WAIT/, [{ reached: 1 }]]]);
     expect(await after.probe.waitApplied(after.s, parseMariadbGtid('0-2-15,1-1-7'), 30_000)).toBe(true);
     const waited = after.s.log.find((q) => /MASTER_GTID_WAIT/.test(q));
     expect(waited).toBeDefined();
   });
-  it('mariadbNotYetApplied: held by gtid_slave_pos, or by a GTID of the same originating server in its own binlog', () => {
-    const left = (target: string, slave: string, state: string) => {
-      const r = mariadbNotYetApplied(parseMariadbGtid(target), slave, state);
+  it('mariadbNotYetApplied: held by gtid_slave_pos, or by the server\'s own GTIDs in its binlog', () => {
+    const left = (target: string, slave: string, state: string, own = 1) => {
+      const r = mariadbNotYetApplied(parseMariadbGtid(target), slave, state, own);
       return r ? formatPosition(r) : null;
     };
     expect(left('0-1-12', '', '0-1-12')).toBeNull();
@@ -226,10 +226,13 @@ describe('replica status and apply control', () => {
     expect(left('0-1-12', '0-1-11', '')).toBe('0-1-12');
     expect(left('0-1-12', '0-3-12', '')).toBeNull();
     // An errant transaction of the replica's own (server 2, later seq) does not stand for the primary's.
-    expect(left('0-1-15', '0-1-10', '0-1-10,0-2-20')).toBe('0-1-15');
+    expect(left('0-1-15', '0-1-10', '0-1-10,0-2-20', 2)).toBe('0-1-15');
     // Per domain: only the domains not held are left.
     expect(left('0-2-15,1-1-7', '0-2-14', '0-1-12,1-1-7')).toBe('0-2-15');
     expect(() => left('0-1-1', '', 'garbage')).toThrow(/gtid_binlog_state/);
+    // Only the server's own GTIDs count from its binlog: a stale entry of another server (left from
+    // before a RESET MASTER upstream) does not stand for the target.
+    expect(left('0-1-120', '', '0-1-90000', 2)).toBe('0-1-120');
   });
   it('waitApplyStopped polls until the SQL thread is no longer running', async () => {
     let polls = 0;
