@@ -6,7 +6,7 @@
  * and full_page_writes off, data checksums off.
  */
 import { allServers, binlogSources, finding, isOn, variable } from '../facts.js';
-import type { Finding, RiskRule, ServerFacts, Severity } from '../types.js';
+import type { Finding, RiskContext, RiskRule, ServerFacts, Severity } from '../types.js';
 
 const ID = 'unsafe-durability';
 
@@ -34,7 +34,8 @@ export const unsafeDurability: RiskRule = {
         add(f, 'warning', 'sync_binlog', `sync_binlog=${syncBinlog}: a crash can lose binlog events the storage engine committed, so replicas miss them`, 'SET GLOBAL sync_binlog=1');
       }
       const flush = variable(f, 'innodb_flush_log_at_trx_commit');
-      if (flush !== undefined && flush !== '1') {
+      // MariaDB's 3 is as durable as 1 (it syncs at commit, in the binlog group commit).
+      if (flush !== undefined && flush !== '1' && !(flush === '3' && f.flavor === 'mariadb')) {
         add(f, 'warning', 'innodb_flush_log_at_trx_commit', `innodb_flush_log_at_trx_commit=${flush}: a crash loses the last second of commits${sources.has(f.label) ? ' that the binlog (and the replicas) may already have' : ''}`, 'SET GLOBAL innodb_flush_log_at_trx_commit=1');
       }
       if (replica) {
@@ -50,7 +51,7 @@ export const unsafeDurability: RiskRule = {
           if (ch.skipCounter > 0) add(f, 'warning', 'sql_slave_skip_counter', `sql_slave_skip_counter=${ch.skipCounter}${ch.name ? ` on connection '${ch.name}'` : ''}: the next events will be skipped`, 'SET GLOBAL sql_slave_skip_counter=0 unless skipping is intended, then verify the replica');
         }
         const dir = variable(f, 'slave_load_tmpdir', 'replica_load_tmpdir');
-        if (dir && TEMP_DIRS.test(dir)) add(f, 'warning', 'slave_load_tmpdir', `slave_load_tmpdir=${dir}: a temporary directory, cleared on reboot, so a replica restarted during LOAD DATA cannot continue`, 'set slave_load_tmpdir to a persistent directory (and copy it when cloning)');
+        if (dir && TEMP_DIRS.test(dir) && loadDataAsStatement(ctx)) add(f, 'warning', 'slave_load_tmpdir', `slave_load_tmpdir=${dir}: a temporary directory, cleared on reboot, so a replica restarted during LOAD DATA cannot continue`, 'set slave_load_tmpdir to a persistent directory (and copy it when cloning)');
       }
       if (sources.has(f.label)) {
         const cs = variable(f, 'binlog_checksum');
@@ -60,3 +61,18 @@ export const unsafeDurability: RiskRule = {
     return out;
   },
 };
+
+/**
+ * A replica writes LOAD DATA's file to slave_load_tmpdir only when the statement reaches it as a
+ * statement: a source logging STATEMENT, or MIXED on MariaDB (MySQL logs LOAD DATA as rows under
+ * MIXED). With every binlog source at ROW (or MySQL's MIXED) the directory is never used. No
+ * source known: it may be.
+ */
+function loadDataAsStatement(ctx: RiskContext): boolean {
+  const sources = binlogSources(ctx);
+  if (sources.length === 0) return true;
+  return sources.some((f) => {
+    const fmt = (variable(f, 'binlog_format') ?? '').toUpperCase();
+    return fmt === '' || fmt === 'STATEMENT' || (fmt === 'MIXED' && f.flavor !== 'mysql');
+  });
+}

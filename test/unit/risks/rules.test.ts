@@ -70,9 +70,19 @@ describe('rules on captured MySQL-family facts', () => {
 
   it('unsafe-durability: flush settings, skipped errors, temporary load dir', () => {
     const r = my('r:2', 'replica', {}, { sync_binlog: '0', innodb_flush_log_at_trx_commit: '2', relay_log_recovery: 'OFF', slave_skip_errors: '1062', slave_load_tmpdir: '/tmp', binlog_checksum: 'NONE' });
-    const f = find(ctx(my('p:1', 'primary'), [r]), 'unsafe-durability');
+    const stmt = my('p:1', 'primary', {}, { binlog_format: 'STATEMENT' });
+    const f = find(ctx(stmt, [r]), 'unsafe-durability');
     expect(f.map((x) => x.object).sort()).toEqual(['binlog_checksum', 'innodb_flush_log_at_trx_commit', 'relay_log_recovery', 'slave_load_tmpdir', 'slave_skip_errors', 'sync_binlog']);
     expect(f.find((x) => x.object === 'slave_skip_errors')?.severity).toBe('error');
+    // LOAD DATA reaches a replica as rows under ROW (and MySQL's MIXED): its temporary directory is never used.
+    const objects = (primary: ReturnType<typeof my>, replica: ReturnType<typeof my>) => find(ctx(primary, [replica]), 'unsafe-durability').map((x) => x.object);
+    const rowReplica = my('r:2', 'replica', {}, { slave_load_tmpdir: '/tmp', binlog_format: 'ROW' });
+    expect(objects(my('p:1', 'primary'), rowReplica)).not.toContain('slave_load_tmpdir');
+    expect(objects(my('p:1', 'primary', {}, { binlog_format: 'MIXED' }), rowReplica)).toContain('slave_load_tmpdir');
+    expect(objects(my('p:1', 'primary', { flavor: 'mysql', version: '8.0.36' }, { binlog_format: 'MIXED' }), { ...rowReplica, flavor: 'mysql', version: '8.0.36' })).not.toContain('slave_load_tmpdir');
+    // MariaDB's innodb_flush_log_at_trx_commit=3 is as durable as 1; MySQL has no 3.
+    expect(objects(my('p:1', 'primary'), my('r:2', 'replica', {}, { innodb_flush_log_at_trx_commit: '3' }))).not.toContain('innodb_flush_log_at_trx_commit');
+    expect(objects(my('p:1', 'primary'), my('r:2', 'replica', {}, { innodb_flush_log_at_trx_commit: '2' }))).toContain('innodb_flush_log_at_trx_commit');
   });
 
   it('binlog-format: STATEMENT on the primary, MIXED on an intermediate, row images differing', () => {
@@ -173,6 +183,14 @@ describe('rules on captured PostgreSQL facts', () => {
   it('no-primary-key is an error when a published table cannot replicate its UPDATEs', () => {
     const p = { ...primary, tables: [tbl('app.t', 'heap', { indexes: [] })], pg: { ...primary.pg!, replicaIdentity: { 'app.t': 'd' } } };
     expect(find(ctx(p, []), 'no-primary-key', 'postgres')).toEqual([expect.objectContaining({ severity: 'error', object: 'app.t' })]);
+    // DEFAULT is the primary key: a unique NOT NULL index alone is no replica identity, nor is NOTHING with a key.
+    const unique = { name: 'u', columns: ['id'], unique: true, primary: false, allNotNull: true };
+    const pk = { ...unique, name: 'pk', primary: true };
+    const withKey = (indexes: (typeof unique)[], ri: string) => find(ctx({ ...primary, tables: [tbl('app.t', 'heap', { indexes })], pg: { ...primary.pg!, replicaIdentity: { 'app.t': ri } } }, []), 'no-primary-key', 'postgres');
+    expect(withKey([unique], 'd')).toEqual([expect.objectContaining({ severity: 'error', object: 'app.t', evidence: expect.stringMatching(/unique NOT NULL index but no primary key.*DEFAULT is the primary key/) })]);
+    expect(withKey([pk], 'n')).toEqual([expect.objectContaining({ severity: 'error', object: 'app.t' })]);
+    expect(withKey([unique], 'i')).toEqual([]);
+    expect(withKey([pk], 'd')).toEqual([]);
   });
 });
 
