@@ -1,15 +1,27 @@
 /**
  * writable-replica: a MySQL/MariaDB replica that accepts writes (read_only off), or accounts that
  * can write on it anyway: any account with write privileges while read_only is off, and accounts
- * holding SUPER / READ_ONLY ADMIN (which bypass read_only) that are not administrators.
+ * holding a privilege that bypasses read_only that are not administrators. Which privileges do
+ * depends on the server: MySQL SUPER and CONNECTION_ADMIN, unless super_read_only is ON (then
+ * none); MariaDB READ_ONLY ADMIN, which SUPER includes from 10.5.2 to 10.10 only (MDEV-29596:
+ * 10.11 took it out of SUPER), and SUPER alone before 10.5.2.
  */
+import { parseServerVersion, versionAtLeast } from '../../engine/mysql-family/mysql-family-flavor.js';
 import { finding, isOn, variable } from '../facts.js';
-import type { Account, Finding, RiskRule } from '../types.js';
+import type { Account, Finding, RiskRule, ServerFacts } from '../types.js';
 
 const ID = 'writable-replica';
 
 const WRITE = new Set(['INSERT', 'UPDATE', 'DELETE', 'CREATE', 'DROP', 'ALTER', 'INDEX', 'CREATE VIEW', 'CREATE ROUTINE', 'ALTER ROUTINE', 'TRIGGER', 'EVENT', 'DELETE HISTORY']);
-const BYPASS = new Set(['SUPER', 'READ_ONLY ADMIN', 'CONNECTION_ADMIN', 'CONNECTION ADMIN']);
+
+/** The privileges that let an account write on this server despite read_only=ON. */
+export function readOnlyBypass(f: Pick<ServerFacts, 'flavor' | 'version' | 'variables'>): ReadonlySet<string> {
+  if (f.flavor !== 'mariadb') return isOn(variable(f as ServerFacts, 'super_read_only')) ? new Set() : new Set(['SUPER', 'CONNECTION_ADMIN']);
+  const v = parseServerVersion(f.version);
+  if (versionAtLeast(v, 10, 11, 0)) return new Set(['READ_ONLY ADMIN']);
+  if (versionAtLeast(v, 10, 5, 2)) return new Set(['SUPER', 'READ_ONLY ADMIN']);
+  return new Set(['SUPER']);
+}
 
 function describe(a: Account, keep: (p: string) => boolean): string {
   const byScope = new Map<string, string[]>();
@@ -47,6 +59,7 @@ export const writableReplica: RiskRule = {
           remedy: `SET GLOBAL super_read_only=ON on ${r.label}`,
         }));
       }
+      const BYPASS = readOnlyBypass(r);
       for (const a of r.accounts ?? []) {
         if (a.admin) continue;
         const writes = a.privileges.some((p) => WRITE.has(p.privilege) || p.privilege === 'ALL PRIVILEGES');
@@ -61,7 +74,7 @@ export const writableReplica: RiskRule = {
             evidence: readOnly
               ? `${a.name} holds ${describe(a, (p) => BYPASS.has(p))}, which bypasses read_only, and ${describe(a, (p) => WRITE.has(p) || p === 'ALL PRIVILEGES')}`
               : `${a.name} can write while read_only is off: ${describe(a, (p) => WRITE.has(p) || p === 'ALL PRIVILEGES')}`,
-            remedy: readOnly ? `REVOKE SUPER, READ_ONLY ADMIN ON *.* FROM ${a.name} on ${r.label}` : `turn read_only on, or revoke write privileges from ${a.name} on ${r.label}`,
+            remedy: readOnly ? `REVOKE ${[...BYPASS].join(', ')} ON *.* FROM ${a.name} on ${r.label}${r.flavor === 'mariadb' ? '' : ', or SET GLOBAL super_read_only=ON'}` : `turn read_only on, or revoke write privileges from ${a.name} on ${r.label}`,
           }));
         }
       }
