@@ -3,6 +3,7 @@
  * mixed logging (the replica must hold them open, see temp-tables-open), and temporary tables on
  * a non-transactional engine (default_tmp_storage_engine), which a rollback cannot undo.
  */
+import { parseServerVersion, versionAtLeast } from '../../engine/mysql-family/mysql-family-flavor.js';
 import { finding, isOn, loggedWords, primaryBinlogFormat, serverOf, times, variable } from '../facts.js';
 import { engineIsTransactional } from '../sql-analysis/catalog.js';
 import type { Finding, RiskRule } from '../types.js';
@@ -16,9 +17,13 @@ export const tempTablesInStream: RiskRule = {
   run(ctx) {
     const out: Finding[] = [];
     const fmt = primaryBinlogFormat(ctx);
+    // Row-based logging does not replicate temporary tables at all (MySQL 8.0.4+, MariaDB), and
+    // MySQL 8.0.4+ does not log them under MIXED either ("statements that exclusively use
+    // temporary tables are not logged"); MariaDB's MIXED does.
+    const p0 = ctx.primary;
+    const mysqlMixedSkips = fmt === 'MIXED' && p0?.flavor === 'mysql' && versionAtLeast(parseServerVersion(p0.version), 8, 0, 4);
     for (const t of ctx.workload?.tempTables ?? []) {
-      // Row-based logging does not replicate temporary tables at all (MySQL 8.0.4+, MariaDB).
-      const replicated = t.loggedAs === 'statement' || (t.loggedAs === 'unknown' && fmt !== 'ROW');
+      const replicated = t.loggedAs === 'statement' || (t.loggedAs === 'unknown' && fmt !== 'ROW' && !mysqlMixedSkips);
       const nonTrans = t.transactional === false;
       if (!replicated && !nonTrans) continue;
       const why = [replicated ? `created in the replicated workload (${loggedWords(ctx, t.loggedAs)})` : null, nonTrans ? `on ${t.engine}, which cannot roll back` : null].filter(Boolean).join('; ');
