@@ -4,7 +4,7 @@
  * performance_schema digests, and the bodies of the primary's stored functions, procedures and
  * triggers (a stored function declared DETERMINISTIC that is not is reported as such).
  */
-import { finding, loggedWords, serverOf, statementSeverity, times } from '../facts.js';
+import { finding, loggedWords, primaryBinlogFormat, serverOf, statementSeverity, times } from '../facts.js';
 import { Catalog } from '../sql-analysis/catalog.js';
 import { tokenize } from '../sql-analysis/tokenize.js';
 import { tokenReasons, type UnsafeReason } from '../sql-analysis/unsafe.js';
@@ -12,8 +12,24 @@ import { SEVERITY_RANK, type Finding, type RiskContext, type RiskRule, type Seve
 
 const max = (a: Severity, b: Severity): Severity => (SEVERITY_RANK[a] >= SEVERITY_RANK[b] ? a : b);
 
+/**
+ * Reasons the server itself marks unsafe (its system-function, system-variable and log-table
+ * checks, MySQL and MariaDB alike): under MIXED it logs those statements as row images, so they
+ * replicate safely. Row-order reasons (LIMIT, INSERT ... SELECT, RAND over rows) are not all
+ * recognised and stay a warning.
+ */
+const SERVER_DETECTED_FUNCTIONS = new Set([
+  'UUID', 'UUID_SHORT', 'USER', 'SESSION_USER', 'SYSTEM_USER', 'CURRENT_USER', 'FOUND_ROWS', 'ROW_COUNT', 'LOAD_FILE',
+  'GET_LOCK', 'RELEASE_LOCK', 'IS_FREE_LOCK', 'IS_USED_LOCK', 'SLEEP', 'MASTER_POS_WAIT', 'SOURCE_POS_WAIT',
+]);
+export function serverSwitchesToRow(r: UnsafeReason): boolean {
+  if (r.code.startsWith('system-variable:') || r.code === 'log-table') return true;
+  return r.code.startsWith('function:') && SERVER_DETECTED_FUNCTIONS.has(r.code.slice('function:'.length));
+}
+
 function severityOf(ctx: RiskContext, reasons: readonly UnsafeReason[], loggedAs: Parameters<typeof statementSeverity>[1]): Severity {
-  return reasons.reduce<Severity>((s, r) => max(s, statementSeverity(ctx, loggedAs, r.certain)), 'info');
+  const mixed = loggedAs === 'unknown' && primaryBinlogFormat(ctx) === 'MIXED';
+  return reasons.reduce<Severity>((s, r) => max(s, mixed && serverSwitchesToRow(r) ? 'info' : statementSeverity(ctx, loggedAs, r.certain)), 'info');
 }
 
 const ID = 'unsafe-statement';

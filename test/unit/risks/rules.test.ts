@@ -133,10 +133,11 @@ describe('rules on captured MySQL-family facts', () => {
 
   it('statement rules on a workload: severity follows how it was logged', () => {
     const p = my('p:1', 'primary', { tables: [tbl('shop.orders'), tbl('shop.log', 'MyISAM')] }, { binlog_format: 'MIXED' });
-    const items = splitStatements('USE shop; BEGIN; INSERT INTO orders (v) VALUES (UUID()); INSERT INTO log VALUES (1, 2); COMMIT; CREATE TEMPORARY TABLE t (a int);').map((s) => ({ type: 'statement' as const, sql: s.tokens, at: `a.sql:${s.line}` }));
+    const items = splitStatements('USE shop; BEGIN; INSERT INTO orders (v) VALUES (UUID()); INSERT INTO log VALUES (1, 2); COMMIT; CREATE TEMPORARY TABLE t (a int); DELETE FROM orders LIMIT 10;').map((s) => ({ type: 'statement' as const, sql: s.tokens, at: `a.sql:${s.line}` }));
     const workload = buildWorkload([{ name: 'a.sql', kind: 'sql', loggedAs: 'unknown', items }], { catalog: new Catalog(p.tables, p.autoIncrement), dialect: 'mysql', tmpEngine: 'InnoDB' });
     const c = ctx(p, [], { workload });
-    expect(find(c, 'unsafe-statement')).toEqual([expect.objectContaining({ severity: 'warning', object: 'shop.orders', source: 'a.sql:1' })]);
+    // Under MIXED the server logs UUID() as rows itself (info); row order behind a LIMIT stays a warning.
+    expect(find(c, 'unsafe-statement').map((x) => [x.severity, x.evidence.slice(0, 24)])).toEqual([['info', 'INSERT INTO orders (v) VA'.slice(0, 24)], ['warning', 'DELETE FROM orders LIMIT 10'.slice(0, 24)]]);
     expect(find(c, 'mixed-engine-transaction')).toEqual([expect.objectContaining({ severity: 'error', object: 'shop.log' })]);
     expect(find(c, 'temp-tables-in-stream')).toEqual([expect.objectContaining({ severity: 'warning', object: 'shop.t' })]);
     const row = ctx({ ...p, variables: { ...p.variables, binlog_format: 'ROW' } }, [], { workload });
