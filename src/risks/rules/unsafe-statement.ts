@@ -55,7 +55,9 @@ export const unsafeStatement: RiskRule = {
     const routine = (name: string, kind: string, deterministic: boolean | null, reasons: readonly UnsafeReason[], at: string | undefined, server: string) => {
       const lie = deterministic === true && kind === 'FUNCTION';
       let severity = severityOf(ctx, reasons, 'unknown');
-      if (lie) severity = max(severity, 'warning');
+      // The false declaration matters where its calls are logged as statements; under ROW the
+      // replicas get row images whatever it returns.
+      if (lie && primaryBinlogFormat(ctx) !== 'ROW') severity = max(severity, 'warning');
       out.push(finding({
         rule: ID,
         severity,
