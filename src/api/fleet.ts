@@ -7,6 +7,7 @@ import pLimit from 'p-limit';
 import { extname } from 'node:path';
 import type { ClusterCheckOptions, ClusterConfig } from '../config/config-file.js';
 import { configError, messageOf } from '../errors.js';
+import type { TableFilter } from '../pipeline/plan/table-filter.js';
 import { silentLogger, type Logger } from '../log.js';
 import { runRecorded, type HistoryRunOptions, type RecordedResult } from '../history/run-recorded.js';
 import { RunLockedError, withRunLock } from '../ops/run-lock.js';
@@ -109,7 +110,7 @@ export async function checkFleet(o: FleetOptions): Promise<FleetResult> {
             ...o.base,
             primary: c.primary,
             replicas: c.replicas,
-            filter: { ...(o.base?.filter ?? {}), ...c.filters },
+            filter: mergeFilters(o.base?.filter, c.filters),
             // A command-line filter applies to every cluster: one with no such table is a note.
             ...(hasIncludes(o.base?.filter) ? { filterMaySelectNothing: true } : {}),
             ...(c.addresses.size ? { addresses: c.addresses } : {}),
@@ -148,4 +149,22 @@ export async function checkFleet(o: FleetOptions): Promise<FleetResult> {
 
 function hasIncludes(f: { readonly databases?: readonly string[]; readonly tables?: readonly string[] } | undefined): boolean {
   return (f?.databases?.length ?? 0) + (f?.tables?.length ?? 0) > 0;
+}
+
+/**
+ * A cluster's filter with the command line's over it: the typed --databases/--tables win over the
+ * file's (they narrow this run), and the ignore lists of both apply (an --ignore-tables typed for
+ * one run must not be dropped because the file ignores other tables).
+ */
+export function mergeFilters(typed: TableFilter | undefined, file: TableFilter): TableFilter {
+  const t = typed ?? {};
+  const both = (a?: readonly string[], b?: readonly string[]) => (a?.length || b?.length ? [...new Set([...(b ?? []), ...(a ?? [])])] : undefined);
+  const out: { -readonly [K in keyof TableFilter]: TableFilter[K] } = { ...file };
+  if (t.databases?.length) out.databases = t.databases;
+  if (t.tables?.length) out.tables = t.tables;
+  const ignoreDatabases = both(t.ignoreDatabases, file.ignoreDatabases);
+  const ignoreTables = both(t.ignoreTables, file.ignoreTables);
+  if (ignoreDatabases) out.ignoreDatabases = ignoreDatabases;
+  if (ignoreTables) out.ignoreTables = ignoreTables;
+  return out;
 }

@@ -64,6 +64,12 @@ export async function runRecorded(mode: 'check' | 'counts', o: RecordedCheckOpti
     if (prev && prev.start.mode !== mode) throw usageError(`run ${prev.start.runId} was a ${prev.start.mode} run: resume it with syncpoint ${prev.start.mode} --resume`);
     const merged: RecordedCheckOptions = prev ? { ...optionsOf(prev.start.options), ...defined(o) } : o;
     if (!merged.primary) throw usageError('--primary is required');
+    if (prev) {
+      const was = prev.start.options.hash;
+      if (was && merged.hash && merged.hash !== was) throw usageError(`run ${prev.start.runId} checksummed with --hash ${was}: resume it with the same hash (chunks of two hashes never compare)`);
+      const primaryNow = labelOf(merged.primary);
+      if (primaryNow && primaryNow !== prev.start.primary) throw usageError(`run ${prev.start.runId} checked primary ${prev.start.primary}, not ${primaryNow}`);
+    }
     const opts = resolveCheckOptions(merged as CheckApiOptions);
     const cluster = clusterName(opts.primary, o.cluster ?? prev?.start.cluster);
     if (prev && prev.start.cluster !== cluster) throw usageError(`run ${prev.start.runId} belongs to cluster "${prev.start.cluster}", not "${cluster}"`);
@@ -138,6 +144,11 @@ export async function runRecorded(mode: 'check' | 'counts', o: RecordedCheckOpti
       checkedChunks: recorder?.checkedChunks ?? 0,
     };
     const out: RecordedResult = Object.assign(result, { run });
+    if (prev && run.carriedChunks > 0) {
+      // Carried chunks were read when the first run of the chain started, not now: say when.
+      const since = await chainStart(store!, prev.start);
+      out.notes.push(`${run.carriedChunks} chunk(s) carried from run ${prev.start.runId}${since.runId !== prev.start.runId ? ` (resumed from ${since.runId})` : ''}: compared as the data stood then (from ${since.startedAt}), not again`);
+    }
     if (result.error !== undefined) {
       out.notes.push(runId
         ? `resumable: syncpoint ${mode} --resume ${runId}${typeof o.history === 'string' ? ` --history '${store!.where}'` : ''} (finished chunks are not checked again)`
@@ -167,6 +178,18 @@ export async function runRecorded(mode: 'check' | 'counts', o: RecordedCheckOpti
   }
 }
 
+/** The first run of a --resume chain (its chunks are the oldest a resumed run carries). */
+async function chainStart(store: HistoryStore, start: StartRecord): Promise<StartRecord> {
+  let at = start;
+  for (let i = 0; i < 100 && at.resumedFrom; i++) {
+    const records: JournalRecord[] = await store.read(at.resumedFrom).catch(() => []);
+    const before = records.find((r): r is StartRecord => r.type === 'start');
+    if (!before) break;
+    at = before;
+  }
+  return at;
+}
+
 export interface Resumable {
   readonly start: StartRecord;
   readonly records: JournalRecord[];
@@ -179,9 +202,16 @@ export async function findResumable(store: HistoryStore, which: string | true, c
     if (cluster === null) throw usageError('--resume without a run id needs --primary or --cluster to know which cluster');
     const runs = await store.list({ cluster });
     const resumedAlready = new Set(runs.map((r) => r.start.resumedFrom).filter((x): x is string => !!x));
-    const pick = runs.find((r) => r.state !== 'running' && !resumedAlready.has(r.start.runId) && (r.state === 'interrupted' || r.summary?.stopped));
-    if (!pick) throw usageError(`no interrupted run of cluster "${cluster}" to resume in ${store.where} (see syncpoint history --cluster '${cluster}')`);
-    id = pick.start.runId;
+    // Only the newest run (not one still running) may be resumed: once a later run has finished,
+    // an older interrupted one's chunks describe data that has moved on since, and carrying them
+    // would call "consistent" what was read then.
+    const newest = runs.find((r) => r.state !== 'running');
+    const resumable = (r: (typeof runs)[number]) => !resumedAlready.has(r.start.runId) && (r.state === 'interrupted' || r.summary?.stopped);
+    if (!newest || !resumable(newest)) {
+      const why = !newest ? 'no run' : resumedAlready.has(newest.start.runId) ? `its latest run ${newest.start.runId} was resumed already` : `its latest run ${newest.start.runId} finished`;
+      throw usageError(`no interrupted run of cluster "${cluster}" to resume in ${store.where}: ${why} (see syncpoint history --cluster '${cluster}'; an older run is resumed only by its id)`);
+    }
+    id = newest.start.runId;
   } else {
     id = checkRunId(which);
   }
@@ -246,7 +276,9 @@ function runOptions(opts: ReturnType<typeof resolveCheckOptions>, given: Recorde
     primaryDsn: dsnWithoutPassword(opts.primary),
     replicaDsns: opts.replicas.map(dsnWithoutPassword),
     filter: opts.filter,
-    ...(given.chunkTime !== undefined ? { chunkTime: opts.chunkTime, hash: opts.hash } : {}),
+    ...(given.chunkTime !== undefined ? { chunkTime: opts.chunkTime } : {}),
+    // Always: a resume must checksum the rest with the hash the first chunks had.
+    hash: opts.hash,
     ...(given.noKeyMaxRows !== undefined ? { noKeyMaxRows: opts.noKeyMaxRows } : {}),
     concurrency: opts.concurrency,
     retries: opts.retries,

@@ -141,6 +141,8 @@ for (const engine of ENGINES as SandboxEngine[]) {
       resumedId = j.run.id;
       expect(j.run.resumedFrom).toBe(killedId);
       expect(j.run.carriedChunks).toBe(finished.length);
+      // ...and the report says they were compared as the data stood when the killed run read them.
+      expect(j.notes.join('\n')).toMatch(new RegExp(`${finished.length} chunk\\(s\\) carried from run ${killedId}: compared as the data stood then \\(from \\d{4}-`));
       expect(j.verdict).toBe(baseline.verdict);
       const e = pair(j);
       const b = pair(baseline);
