@@ -212,10 +212,16 @@ export async function runCheck(mode: 'check' | 'counts', o: CheckOptions): Promi
       // A difference seen at one sync point only is still reported (it was seen where both sides
       // held the same transactions), but says so when --retries asked for a second look it never got.
       const unconfirmed = new Map<TableResult, string[]>();
+      // Drift found, then the rest of the table skipped (a later chunk locked or changed): both are
+      // reported, drift first (DESIGN: drift and something incomplete is drift, and says both).
+      const partly = new Map<TableResult, string>();
       for (const s of ctx.suspects) {
         for (const [label, rows] of s.replicas) {
           const e = ctx.entry(s.planned.table.qualified, label);
-          if (e.status === 'skipped') continue;
+          if ((e.status === 'skipped' || e.status === 'error') && !partly.has(e)) {
+            partly.set(e, `${e.status === 'skipped' ? 'the rest was skipped' : 'the rest failed'}: ${e.reason ?? ''}`);
+            delete (e as { reason?: string }).reason;
+          }
           e.status = 'drift';
           (e.driftRanges ??= []).length < MAX_REPORTED_RANGES && e.driftRanges.push({ lower: s.range.lower, upper: s.range.upper, ...rows } as DriftChunk);
           if (o.retries > 0 && !s.confirmed?.has(label)) {
@@ -233,11 +239,15 @@ export async function runCheck(mode: 'check' | 'counts', o: CheckOptions): Promi
       }
       for (const e of entries.values()) {
         if (e.status === 'ok' && !finished.has(e)) setError(e, fatal ? `not checked: ${messageOf(fatal)}` : 'not checked');
+        // Never "ok" with a differing chunk counted: whatever path lost its suspicion, it is drift.
+        if (e.status === 'ok' && e.driftChunks > 0) e.status = 'drift';
         if (e.status === 'drift' && !e.reason) e.reason = driftReason(e, mode);
         const whys = unconfirmed.get(e);
         if (e.status === 'drift' && whys) {
           e.reason += `; ${whys.length} of the differing chunk(s) seen at one sync point only, not re-checked (${[...new Set(whys)].join('; ')})`;
         }
+        const rest = partly.get(e);
+        if (rest) e.reason += `; ${rest}`;
       }
       Object.assign(result.sync, { epochs: sync.stats.epochs, maxLockMs: sync.stats.maxLockMs, maxReplicaPauseMs: sync.stats.maxReplicaPauseMs });
       await sampleLag(topo, result);
@@ -645,8 +655,9 @@ async function recheck(ctx: RunContext, s: Suspect): Promise<void> {
   const labels = [...s.replicas.keys()].filter((l) => !ctx.sync.failedReplicas.has(l));
   if (labels.length === 0) return;
   if (ctx.sync.isDropped(t.qualified)) {
-    // Given up on (changed, or locked past every bounded wait) by another chunk: its entries say why.
-    for (const l of labels) s.replicas.delete(l);
+    // Given up on (changed, or locked past every bounded wait) by another chunk: the difference
+    // was seen at a synchronized point and is not disproved; it stays reported, saying why.
+    for (const l of labels) notRechecked(l, 'the table was given up on before the re-check (changed, or locked past every bounded wait)');
     return;
   }
   const target: ChunkTarget = { table: t, key: ctx.mode === 'check' ? (s.planned.key?.columns ?? null) : null, range: s.range, hash: ctx.o.hash };
@@ -670,10 +681,11 @@ async function recheck(ctx: RunContext, s: Suspect): Promise<void> {
     if (endsTheRun(err)) throw err;
     const changed = err instanceof ChunkRetry && err.why === 'changed' ? err.message : tableChangedReason(err);
     if (changed) {
-      // A difference seen before the table changed proves nothing about the table now.
+      // The table changed (renamed, dropped, altered) before the re-check: the difference was seen
+      // at a synchronized point and is not disproved; it stays reported, saying so. Never "ok":
+      // the first pass already counted these entries finished.
       ctx.sync.dropTable(t.qualified);
-      finishAs(ctx, labels.map((l) => ctx.entry(t.qualified, l)), 'skipped', `table changed during check: ${changed}; re-run to check it`);
-      for (const l of labels) s.replicas.delete(l);
+      for (const l of labels) notRechecked(l, `the table changed before the re-check: ${changed}`);
       return;
     }
     // Not disproved: the difference was seen at a synchronized point and stays reported.

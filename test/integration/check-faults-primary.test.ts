@@ -12,7 +12,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { connectDsn, execOnNode, waitForReplicas, type NodeClient, type SandboxEngine } from '../../src/sandbox/index.js';
 import { exitCodeForVerdict } from '../../src/cli/exit-codes.js';
-import type { CheckResult } from '../../src/api/check.js';
+import { check, type CheckResult } from '../../src/api/check.js';
 import { ENGINES, withSandbox } from '../support/topology.js';
 import { createTablesEverywhere } from '../support/pg-tables.js';
 import { watchedCheck } from '../support/check-run.js';
@@ -246,6 +246,43 @@ for (const engine of ENGINES as SandboxEngine[]) {
         await cut.holder.exec('ROLLBACK').catch(() => undefined);
         await cut.holder.close();
       }
+    });
+
+    /**
+     * Pins a wrong "consistent": a chunk that differed in the first pass, whose table was renamed
+     * (or dropped, or altered) before its re-check, came out "ok" with driftChunks 1 (the re-check
+     * dropped the suspicion and its 'skipped' answer came too late for entries already finished).
+     * The drifted table is the biggest, so one lane checks it first; it is renamed while f.big is
+     * checked, so its re-check meets the renamed table.
+     */
+    it('drift seen, then the table renamed before its re-check: still drift, never "ok"', async () => {
+      const t = 'drift_renamed';
+      const create = isMaria
+        ? [`CREATE TABLE d.${t} (id INT PRIMARY KEY, a VARCHAR(64))`, `INSERT INTO d.${t} SELECT seq, MD5(seq) FROM d.seq_1_to_${2 * ROWS}`, `ANALYZE TABLE d.${t}`]
+        : [`CREATE TABLE d.${t} (id int PRIMARY KEY, a text)`];
+      if (isMaria) await onPrimary(create);
+      else await createTablesEverywhere(sb.info, create, [`INSERT INTO d.${t} SELECT g, md5(g::text) FROM generate_series(1, ${2 * ROWS}) g`, `ANALYZE d.${t}`]);
+      await waitForReplicas(sb.info);
+      const drifted = isMaria ? sb.replicas[0]! : sb.info.nodes.find((n) => n.role === 'subscriber')!;
+      await execOnNode(sb.info, drifted.name, `UPDATE d.${t} SET a = 'drift' WHERE id = 7`);
+      let renamed: Promise<unknown> | null = null;
+      const res = await check({
+        ...base([`d.${t}`, 'f.big']),
+        chunkTime: 0.05,
+        retries: 1,
+        onProgress: (p) => {
+          if (p.tablesDone === 1 && !renamed) renamed = onPrimary([isMaria ? `RENAME TABLE d.${t} TO d.${t}_old` : `ALTER TABLE d.${t} RENAME TO ${t}_old`]);
+        },
+      });
+      expect(renamed, 'the drifted table was checked first').not.toBeNull();
+      await renamed;
+      const e = res.tables.find((x) => x.table === `d.${t}` && x.replica === `127.0.0.1:${drifted.port}`)!;
+      expect(e.status, JSON.stringify(e)).toBe('drift');
+      expect(e.reason).toMatch(/not re-checked \(the table changed before the re-check: /);
+      expect(res.verdict).toBe('drift');
+      expect(exitCodeForVerdict(res.verdict)).toBe(1);
+      for (const x of res.tables) expect(x.status === 'ok' && x.driftChunks > 0, JSON.stringify(x)).toBe(false);
+      await waitForReplicas(sb.info);
     });
 
     const ddl: { name: string; table: string; sql: string[]; expect: 'ok' | 'skipped' }[] = [
