@@ -16,6 +16,13 @@ export interface KeyChecks {
   readonly key?: readonly ColumnInfo[] | null;
   /** Chunk bounds are compared in each server's collation (PostgreSQL), or both sides' rows are merged in key order (diff). */
   readonly keyCollationMatters?: boolean;
+  /**
+   * Column order is a difference (default): MySQL/MariaDB row-based replication maps columns by
+   * position, so a replica whose columns are in another order takes values into the wrong ones.
+   * PostgreSQL logical replication maps them by name (false): the same table, checksummed as one
+   * (rows are hashed by column name on every server).
+   */
+  readonly columnOrderMatters?: boolean;
 }
 
 export function compareTableSchema(primary: TableInfo, replica: TableInfo | undefined, checks: KeyChecks = {}): SchemaVerdict {
@@ -47,7 +54,7 @@ export function compareTableSchema(primary: TableInfo, replica: TableInfo | unde
       .map((c) => `${c.name} ${c.collation} vs ${rCols.get(c.name)!.collation}`);
     if (coll.length) parts.push(`key collation differs (chunk ranges would hold different rows on each side): ${coll.join('; ')}`);
   }
-  if (!parts.length) {
+  if (!parts.length && (checks.columnOrderMatters ?? true)) {
     const pOrder = primary.columns.map((c) => c.name).join('\u0000');
     const rOrder = replica.columns.map((c) => c.name).join('\u0000');
     if (pOrder !== rOrder) parts.push('column order differs');

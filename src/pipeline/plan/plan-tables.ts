@@ -33,7 +33,7 @@ export function planTables(
   replicaTables: ReadonlyMap<string, readonly TableInfo[]>,
   filter: TableFilter,
   primaryLabel: string,
-  opts: { keyCollationMatters?: boolean; mayBeEmpty?: boolean } = {},
+  opts: { keyCollationMatters?: boolean; columnOrderMatters?: boolean; mayBeEmpty?: boolean } = {},
 ): Plan {
   const selected = selectTables(primaryTables, filter, primaryLabel, { mayBeEmpty: opts.mayBeEmpty ?? false });
   const schemaDrift: SchemaFinding[] = [];
@@ -42,7 +42,7 @@ export function planTables(
   for (const [label, rTables] of replicaTables) {
     const byName = new Map(rTables.map((t) => [t.qualified, t]));
     for (const p of tables) {
-      const v = compareTableSchema(p.table, byName.get(p.table.qualified), { key: p.key?.columns ?? null, keyCollationMatters: opts.keyCollationMatters ?? false });
+      const v = compareTableSchema(p.table, byName.get(p.table.qualified), { key: p.key?.columns ?? null, keyCollationMatters: opts.keyCollationMatters ?? false, columnOrderMatters: opts.columnOrderMatters ?? true });
       if (v.ok) p.replicas.push(label);
       else schemaDrift.push({ table: p.table.qualified, replica: label, reason: v.reason, primaryRows: 0, replicaRows: 0 });
     }

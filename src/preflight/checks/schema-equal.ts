@@ -27,7 +27,7 @@ export const schemaEqual: PreflightCheck = {
     const candidateTables = await c.engine.introspector.loadSchema(c.session, scope);
     // A filter that selects nothing on the primary still has a schema only the candidate has to find
     // (the data check reports the empty selection itself).
-    const plan = planTables(primaryTables, new Map([[c.label, candidateTables]]), ctx.opts.filter, p.label, { keyCollationMatters: !p.engine.caps.boundsInPrimaryCollation, mayBeEmpty: true });
+    const plan = planTables(primaryTables, new Map([[c.label, candidateTables]]), ctx.opts.filter, p.label, { keyCollationMatters: !p.engine.caps.boundsInPrimaryCollation, columnOrderMatters: p.engine.family === 'mysql-family', mayBeEmpty: true });
     const differences = plan.schemaDrift.map((d) => `${d.table}: ${d.reason}`);
     // planTables compares within the primary's schemas; a whole schema only the candidate has was
     // written there directly and would exist on the new primary alone.

@@ -65,6 +65,11 @@ describe('compareTableSchema', () => {
     const typ = compareTableSchema(p, table('s', 't', [col('id'), col('name', 'varchar(30)', true, 2)]));
     expect(typ.ok === false && typ.reason).toContain('name varchar(20) vs varchar(30)');
   });
+  it('column order: a difference where replication maps columns by position (MySQL family), not where it maps them by name (PostgreSQL)', () => {
+    const reordered = table('s', 't', [col('name', 'varchar(20)', true, 1), col('id', 'int', false, 2)]);
+    expect(compareTableSchema(p, reordered)).toEqual({ ok: false, reason: 'column order differs' });
+    expect(compareTableSchema(p, reordered, { columnOrderMatters: false })).toEqual({ ok: true });
+  });
   it('integer display width is not a difference', () => {
     expect(compareTableSchema(table('s', 't', [col('id', 'int(11)')]), table('s', 't', [col('id', 'int')])).ok).toBe(true);
   });
