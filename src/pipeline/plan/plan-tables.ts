@@ -8,6 +8,10 @@ import { compareTableSchema } from './compare-schema.js';
 import { matchesFilter, selectTables, type TableFilter } from './table-filter.js';
 
 export interface PlannedTable {
+  /**
+   * The primary's table; marked non-transactional when any replica's copy is (MyISAM, Aria,
+   * MEMORY there): a snapshot does not hold that copy still, so it is re-checked as such.
+   */
   readonly table: TableInfo;
   readonly key: ChosenKey | null;
   /** Replicas whose copy of the table matches in shape and will be checksummed. */
@@ -37,13 +41,17 @@ export function planTables(
 ): Plan {
   const selected = selectTables(primaryTables, filter, primaryLabel, { mayBeEmpty: opts.mayBeEmpty ?? false });
   const schemaDrift: SchemaFinding[] = [];
-  const tables: PlannedTable[] = selected.map((t) => ({ table: t, key: chooseKey(t), replicas: [] }));
+  const tables: { table: TableInfo; key: ChosenKey | null; replicas: string[] }[] = selected.map((t) => ({ table: t, key: chooseKey(t), replicas: [] }));
   const selectedSchemas = new Set(selected.map((t) => t.schema));
   for (const [label, rTables] of replicaTables) {
     const byName = new Map(rTables.map((t) => [t.qualified, t]));
     for (const p of tables) {
       const v = compareTableSchema(p.table, byName.get(p.table.qualified), { key: p.key?.columns ?? null, keyCollationMatters: opts.keyCollationMatters ?? false, columnOrderMatters: opts.columnOrderMatters ?? true });
-      if (v.ok) p.replicas.push(label);
+      if (v.ok) {
+        p.replicas.push(label);
+        const copy = byName.get(p.table.qualified)!;
+        if (p.table.transactional && !copy.transactional) p.table = { ...p.table, transactional: false, engine: `${p.table.engine ?? '?'} (${copy.engine ?? 'non-transactional'} on ${label})` };
+      }
       else schemaDrift.push({ table: p.table.qualified, replica: label, reason: v.reason, primaryRows: 0, replicaRows: 0 });
     }
     // A table only the replica has, in a schema the run covers, is drift too.

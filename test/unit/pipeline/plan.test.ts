@@ -107,6 +107,13 @@ describe('compareTableSchema', () => {
     expect(plan.tables[0]!.replicas).toEqual(['r1:1']);
     expect(plan.schemaDrift).toEqual([expect.objectContaining({ table: 's.ghost', reason: 'table exists only on the replica' })]);
   });
+  it('planTables: a table whose copy on a replica is non-transactional is checked as non-transactional', () => {
+    // A snapshot does not hold the replica's MyISAM copy still: re-checked under the primary's lock.
+    const myisam = { ...p, engine: 'MyISAM', transactional: false };
+    const plan = planTables([p], new Map([['r1:1', [p]], ['r2:1', [myisam]]]), {}, 'p');
+    expect(plan.tables[0]!.table).toMatchObject({ transactional: false, engine: 'InnoDB (MyISAM on r2:1)' });
+    expect(planTables([p], new Map([['r1:1', [p]]]), {}, 'p').tables[0]!.table.transactional).toBe(true);
+  });
 });
 
 describe('firstChunkRows', () => {
