@@ -5,7 +5,7 @@
  * kernel's start time of that pid (so a recycled pid is not mistaken for the owner). A lock
  * whose owner is gone (SIGKILL, reboot) is stale and taken over.
  */
-import { mkdirSync, openSync, readFileSync, unlinkSync, writeSync, closeSync } from 'node:fs';
+import { closeSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { SyncpointError } from '../errors.js';
@@ -70,6 +70,36 @@ function readOwner(path: string): LockOwner | null {
   }
 }
 
+const sameOwner = (a: LockOwner | null, b: LockOwner | null) => (a === null || b === null ? a === b : a.pid === b.pid && a.host === b.host && a.startedAt === b.startedAt);
+
+/**
+ * Removes a stale lock file, and only that one: two runs that both found the same dead owner
+ * must not both take over (the slower one would unlink the faster one's fresh lock). The file is
+ * renamed away first (one rename of it succeeds); what was moved is checked to be the stale
+ * owner's, and a live run's lock moved by mistake is put back (link: never over a newer one).
+ */
+export function takeOverStale(path: string, stale: LockOwner | null): void {
+  const aside = `${path}.${process.pid}.${Date.now()}.stale`;
+  try {
+    renameSync(path, aside);
+  } catch {
+    return; // gone already: another run took it over; the next open decides
+  }
+  const moved = readOwner(aside);
+  if (!sameOwner(moved, stale) && moved && alive(moved)) {
+    try {
+      linkSync(aside, path);
+    } catch {
+      /* a newer lock is there already: that run holds it */
+    }
+  }
+  try {
+    unlinkSync(aside);
+  } catch {
+    /* gone */
+  }
+}
+
 /**
  * Takes the lock for `key` (a cluster name or the primary's host:port) or throws RunLockedError.
  * `command` is shown to the run that finds the lock taken.
@@ -95,11 +125,7 @@ export function acquireRunLock(key: string, command: string, env: NodeJS.Process
         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
         continue;
       }
-      try {
-        unlinkSync(path);
-      } catch {
-        /* another run removed it first; the next open decides */
-      }
+      takeOverStale(path, owner);
       continue;
     }
     writeSync(fd, JSON.stringify(me));

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { acquireRunLock, lockFileFor, RunLockedError, withRunLock } from '../../../src/ops/run-lock.js';
+import { acquireRunLock, lockFileFor, RunLockedError, takeOverStale, withRunLock } from '../../../src/ops/run-lock.js';
 import { EXIT, exitCodeForError, exitCodeForVerdict } from '../../../src/cli/exit-codes.js';
 
 const dirs: string[] = [];
@@ -47,6 +47,25 @@ describe('run lock', () => {
     const result = await withRunLock('db1:3306', 'next', async () => JSON.parse(readFileSync(path, 'utf8')) as { pid: number }, e);
     expect(result.pid).toBe(process.pid);
     expect(existsSync(path)).toBe(false);
+  });
+
+  it('two runs that found the same dead owner: the slower one does not remove the faster one\'s fresh lock', async () => {
+    const e = env();
+    const path = lockFileFor('db1:3306', e);
+    const dead = Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
+    await withRunLock('db1:3306', 'probe', async () => undefined, e);
+    const stale = { pid: dead, host: hostname(), startedAt: '2026-01-01T00:00:00Z', key: 'db1:3306', command: 'killed', procStart: null };
+    // The faster run took over already: the file is its (live) lock, the slower one still thinks "stale".
+    const fast = acquireRunLock('db1:3306', 'fast', e);
+    takeOverStale(path, stale);
+    expect(JSON.parse(readFileSync(path, 'utf8'))).toMatchObject({ pid: process.pid, command: 'fast' });
+    expect(() => acquireRunLock('db1:3306', 'slow', e)).toThrow(RunLockedError);
+    fast.release();
+    // The stale file itself is removed, and nothing is left aside.
+    writeFileSync(path, JSON.stringify(stale));
+    takeOverStale(path, stale);
+    expect(existsSync(path)).toBe(false);
+    expect(readdirSync(join(path, '..')).filter((f) => f.endsWith('.stale'))).toEqual([]);
   });
 
   it('a recycled pid (same pid, other process start time) is not the owner', async () => {
