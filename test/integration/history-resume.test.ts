@@ -16,6 +16,7 @@ import type { SandboxEngine } from '../../src/sandbox/types.js';
 import { decodeJson } from '../../src/history/codec.js';
 import type { ChunkRecord, JournalRecord } from '../../src/history/records.js';
 import { ENGINES } from '../support/topology.js';
+import { acquireRunLock } from '../../src/ops/run-lock.js';
 import { createTablesEverywhere } from '../support/pg-tables.js';
 import { BIN, cli, splitPassword } from '../support/cli.js';
 import { parseStrict, valueOf } from '../unit/metrics/strict-prometheus.js';
@@ -133,6 +134,17 @@ for (const engine of ENGINES as SandboxEngine[]) {
       // The run is listed as interrupted, and --resume (no id) finds it by the cluster name.
       const list1 = json(['history', '--cluster', `it-${engine}`], c.env);
       expect(list1.runs.map((r: { id: string; state: string }) => [r.id, r.state])).toEqual([[killedId, 'interrupted']]);
+
+      // A run of the cron job holds the primary's lock: the resume (no --primary) waits its turn,
+      // on the same lock, not the cluster name's (exit 4, locked).
+      const held = acquireRunLock(`127.0.0.1:${info.nodes[0]!.port}`, 'syncpoint check --primary (the cron job)', { SYNCPOINT_STATE_DIR: c.env['SYNCPOINT_STATE_DIR']! });
+      try {
+        const locked = cli(['check', '--resume', '--cluster', `it-${engine}`, '--format', 'json'], c.env, 60_000);
+        expect(locked.code, locked.stderr).toBe(4);
+        expect(locked.stderr).toMatch(/the cron job/);
+      } finally {
+        held.release();
+      }
 
       const metrics = join(parent, 'sp.prom');
       const res = cli(['check', '--resume', '--cluster', `it-${engine}`, '--metrics-file', metrics, '--format', 'json'], c.env, 300_000);

@@ -1,6 +1,7 @@
 /** `syncpoint check` and `syncpoint counts`: flags -> options -> api -> render -> exit code. */
 import { InvalidArgumentError, type Command } from 'commander';
-import { runRecorded } from '../../history/run-recorded.js';
+import { openHistoryStore } from '../../history/open-store.js';
+import { findResumable, runRecorded } from '../../history/run-recorded.js';
 import { addHistoryFlags, recordedOptions, renderRunInfo, type HistoryFlags } from '../history-flags.js';
 import { checkDefaults } from '../../pipeline/run-check.js';
 import { renderCheck } from '../render/check-table.js';
@@ -87,8 +88,9 @@ export function registerCheck(program: Command): void {
             signal,
             ...(progress ? { onProgress: progress.update } : {}),
           }));
-          // One run per primary at a time (cron overlap); a resumed run without --primary locks by cluster name.
-          const lockKey = primary?.label ?? f.cluster ?? null;
+          // One run per primary at a time (cron overlap), a resumed one too: without --primary, the
+          // primary is the one the run it continues checked (the same lock as the cron job's).
+          const lockKey = primary?.label ?? (f.resume !== undefined ? await resumedPrimary(f) : null) ?? f.cluster ?? null;
           const result = f.lock && lockKey ? await withRunLock(lockKey, `syncpoint ${mode} --primary ${lockKey}`, run) : await run();
           return { result, verdict: result.verdict, render: (r: unknown) => renderCheck(r as typeof result) + renderRunInfo(r as typeof result) };
         } finally {
@@ -96,5 +98,19 @@ export function registerCheck(program: Command): void {
         }
       });
     });
+  }
+}
+
+/** The primary (host:port) of the run --resume continues; null when it cannot be told here (runRecorded then says why). */
+async function resumedPrimary(f: HistoryFlags): Promise<string | null> {
+  if (f.history === false) return null;
+  const store = await openHistoryStore(typeof f.history === 'string' ? f.history : undefined).catch(() => null);
+  if (!store) return null;
+  try {
+    return (await findResumable(store, f.resume ?? true, f.cluster ?? null)).start.primary;
+  } catch {
+    return null;
+  } finally {
+    await store.close().catch(() => undefined);
   }
 }
