@@ -107,6 +107,11 @@ export interface RunSummaryRecord {
   readonly drift: readonly string[];
   /** Pairs that ended skipped or error: they say nothing about drift either way. */
   readonly unknown: readonly string[];
+  /**
+   * Pairs checked and found the same (absent from summaries written before it was kept): only
+   * these end a drift streak, not a run that failed outright or did not look at the pair.
+   */
+  readonly ok?: readonly string[];
   readonly errors: number;
   /** The run stopped early (signal, --max-runtime, lost primary): it can be resumed. */
   readonly stopped: boolean;
@@ -126,6 +131,7 @@ export function summaryOf(start: StartRecord, end: EndRecord): RunSummaryRecord 
     tables: new Set(r.tables.map((t) => t.table)).size,
     drift: r.tables.filter((t) => t.status === 'drift').map((t) => pairKey(t.table, t.replica)),
     unknown: r.tables.filter((t) => t.status === 'skipped' || t.status === 'error').map((t) => pairKey(t.table, t.replica)),
+    ok: r.tables.filter((t) => t.status === 'ok').map((t) => pairKey(t.table, t.replica)),
     errors: r.tables.filter((t) => t.status === 'error').length + (r.error ? 1 : 0),
     stopped: r.error !== undefined,
   };

@@ -90,6 +90,14 @@ describe('drift first seen', () => {
     expect(driftFirstSeen(runs, '1').get(P)).toBe('1');
     expect(driftFirstSeen(runs, '2').has(P)).toBe(false);
   });
+  it('with the matched pairs kept, a run that failed outright or left the pair out does not break a streak', () => {
+    const failed: RunSummaryRecord = { ...summary('2', []), verdict: 'incomplete', tables: 0, ok: [], errors: 1, stopped: true };
+    const narrower: RunSummaryRecord = { ...summary('3', []), ok: ['other.t\tr1:1'] };
+    const matched: RunSummaryRecord = { ...summary('5', []), ok: [P] };
+    const runs = [summary('1', [P]), failed, narrower, { ...summary('4', [P]), ok: [] }, matched, summary('6', [P])];
+    expect(driftFirstSeen(runs, '4').get(P)).toBe('1');
+    expect(driftFirstSeen(runs, '6').get(P)).toBe('6');
+  });
 });
 
 describe('file history store', () => {
