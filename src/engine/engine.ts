@@ -169,8 +169,8 @@ export interface Engine {
   session(): Promise<Session>;
   /**
    * Open n sessions ahead, in the background, for the next session() calls (a check's lanes,
-   * while the schemas load). Nothing is reported here: a session that could not open is opened
-   * again, and its error reported, when asked for.
+   * while the schemas load). Nothing is reported here: a session that could not open reports its
+   * error from the session() call that would have had it; one lost meanwhile is replaced.
    */
   prewarm(n: number): void;
   /** Close every session this engine opened. */
