@@ -19,7 +19,7 @@ export function addHistoryFlags(cmd: Command): Command {
     .option('--history <dsn>', 'record the run in table syncpoint_history of this database (mysql://user@host/DB, postgres://user@host/DB?schema=S; created if missing) instead of the local state dir ($SYNCPOINT_STATE_DIR, ~/.local/state/syncpoint)')
     .option('--no-history', 'record nothing (the run cannot be resumed)')
     .option('--cluster <name>', 'name of the cluster in the history and metrics (default: the primary host:port)')
-    .option('--resume [run]', 'continue an interrupted run from its last finished chunks (default: the cluster's newest run, if it was interrupted); options default to the original run\'s')
+    .option('--resume [run]', 'continue an interrupted run from its last finished chunks (default: the cluster\'s newest run, if it was interrupted); options default to the original run\'s')
     .option('--max-runtime <seconds>', 'stop cleanly after this long: verdict incomplete, resumable with --resume', (v) => {
       const n = Number(v);
       if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('--max-runtime must be a positive number of seconds');
