@@ -218,7 +218,7 @@ export async function runCheck(mode: 'check' | 'counts', o: CheckOptions): Promi
       for (const s of ctx.suspects) {
         for (const [label, rows] of s.replicas) {
           const e = ctx.entry(s.planned.table.qualified, label);
-          if ((e.status === 'skipped' || e.status === 'error') && !partly.has(e)) {
+          if (e.status === 'skipped' || e.status === 'error') {
             partly.set(e, `${e.status === 'skipped' ? 'the rest was skipped' : 'the rest failed'}: ${e.reason ?? ''}`);
             delete (e as { reason?: string }).reason;
           }

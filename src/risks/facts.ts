@@ -3,7 +3,7 @@ import type { LoggedAs } from './sql-analysis/workload.js';
 import type { Finding, RiskContext, ServerFacts, Severity } from './types.js';
 
 /** First variable present among spellings (MySQL 8.0.26+ renamed slave_* to replica_*). */
-export function variable(f: ServerFacts, ...names: string[]): string | undefined {
+export function variable(f: Pick<ServerFacts, 'variables'>, ...names: string[]): string | undefined {
   for (const n of names) {
     const v = f.variables[n.toLowerCase()];
     if (v !== undefined) return v;

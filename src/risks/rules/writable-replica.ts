@@ -16,7 +16,7 @@ const WRITE = new Set(['INSERT', 'UPDATE', 'DELETE', 'CREATE', 'DROP', 'ALTER', 
 
 /** The privileges that let an account write on this server despite read_only=ON. */
 export function readOnlyBypass(f: Pick<ServerFacts, 'flavor' | 'version' | 'variables'>): ReadonlySet<string> {
-  if (f.flavor !== 'mariadb') return isOn(variable(f as ServerFacts, 'super_read_only')) ? new Set() : new Set(['SUPER', 'CONNECTION_ADMIN']);
+  if (f.flavor !== 'mariadb') return isOn(variable(f, 'super_read_only')) ? new Set() : new Set(['SUPER', 'CONNECTION_ADMIN']);
   const v = parseServerVersion(f.version);
   if (versionAtLeast(v, 10, 11, 0)) return new Set(['READ_ONLY ADMIN']);
   if (versionAtLeast(v, 10, 5, 2)) return new Set(['SUPER', 'READ_ONLY ADMIN']);
