@@ -9,7 +9,7 @@
  */
 import { parseDsn } from '../config/dsn.js';
 import { connectEngine } from '../engine/detect.js';
-import type { Engine, Session } from '../engine/engine.js';
+import { sharedMaxRowBytes, type Engine, type Session } from '../engine/engine.js';
 import type { Sql, TableInfo } from '../engine/types.js';
 import { chooseKey } from '../pipeline/plan/choose-key.js';
 import { BENCH_SCHEMA } from './dataset.js';
@@ -47,11 +47,11 @@ function cheapHash(engine: Engine, t: TableInfo): Sql {
   return { sql: `SELECT COUNT(*) AS n, COALESCE(BIT_XOR(CRC32(CONCAT_WS('#', ${cols}${nulls.length ? `, CONCAT(${nulls.join(', ')})` : ''}))), 0) AS s FROM ${q}`, params: [] };
 }
 
-function boundQuery(kind: BoundKind, engine: Engine, t: TableInfo): Sql {
+function boundQuery(kind: BoundKind, engine: Engine, t: TableInfo, maxRowBytes: number): Sql {
   if (kind === 'count') return engine.sql.rowCount(t);
   if (kind === 'cheap-hash') return cheapHash(engine, t);
   // With its key, as check passes it: the open range reads the whole table in one query.
-  return engine.sql.chunkChecksum(t, t.columns, chooseKey(t)?.columns ?? null, { lower: null, upper: null }, 'fast');
+  return engine.sql.chunkChecksum(t, t.columns, chooseKey(t)?.columns ?? null, { lower: null, upper: null }, 'fast', maxRowBytes);
 }
 
 /**
@@ -67,7 +67,7 @@ export async function runBound(servers: readonly BoundServer[], kind: BoundKind,
         // A whole table's row hashes materialized at once: room in memory, so the bound is not
         // slowed by an on-disk temporary table that chunked runs never need.
         if (srv.engine.family !== 'postgres') await s.query('SET SESSION max_heap_table_size = 1073741824, tmp_table_size = 1073741824');
-        jobs.push({ engine: srv.engine, s, q: boundQuery(kind, srv.engine, t) });
+        jobs.push({ engine: srv.engine, s, q: boundQuery(kind, srv.engine, t, sharedMaxRowBytes(servers.map((x) => x.engine))) });
       }
     }
     const started = performance.now();

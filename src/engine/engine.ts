@@ -52,7 +52,11 @@ export interface SqlDialect {
    * of `key` (null key: the whole table), with the per-row hash `hash`. Result row is read back
    * with parseChecksum. Only digests of the same hash compare.
    */
-  chunkChecksum(t: TableInfo, columns: readonly ColumnInfo[], key: readonly ColumnInfo[] | null, range: ChunkRange, hash: RowHash): Sql;
+  /**
+   * `maxRowBytes`: the smallest `Engine.maxRowBytes` of the servers compared, so every server
+   * builds the same row string (Infinity where none has a limit).
+   */
+  chunkChecksum(t: TableInfo, columns: readonly ColumnInfo[], key: readonly ColumnInfo[] | null, range: ChunkRange, hash: RowHash, maxRowBytes: number): Sql;
   parseChecksum(row: Row): ChunkChecksum;
   /**
    * The key of the row `offset` rows after `after` (exclusive) in key order, or no row when fewer remain.
@@ -161,6 +165,11 @@ export interface Engine {
   /** Server version string as reported. */
   readonly version: string;
   readonly server: ServerRef;
+  /**
+   * The longest string the server's functions build (MySQL family: max_allowed_packet; over it
+   * CONCAT gives NULL). Absent: no limit a row string can reach (PostgreSQL).
+   */
+  readonly maxRowBytes?: number;
   readonly caps: Capabilities;
   readonly introspector: Introspector;
   readonly replication: ReplicationProbe;
@@ -175,4 +184,11 @@ export interface Engine {
   prewarm(n: number): void;
   /** Close every session this engine opened. */
   close(): Promise<void>;
+}
+
+/** The row-string limit every one of `engines` keeps (Infinity when none has one). */
+export function sharedMaxRowBytes(engines: Iterable<Pick<Engine, 'maxRowBytes'>>): number {
+  let limit = Number.POSITIVE_INFINITY;
+  for (const e of engines) if (e.maxRowBytes !== undefined) limit = Math.min(limit, e.maxRowBytes);
+  return limit;
 }

@@ -12,7 +12,7 @@ import pLimit, { type LimitFunction } from 'p-limit';
 import type { Logger } from 'pino';
 import type { ConnectionSpec } from '../config/dsn.js';
 import type { SyncMethod } from '../engine/capabilities.js';
-import type { ConnectOptions, Engine } from '../engine/engine.js';
+import { sharedMaxRowBytes, type ConnectOptions, type Engine } from '../engine/engine.js';
 import type { ChunkRange, KeyValues, Row, RowHash, Sql, TableInfo } from '../engine/types.js';
 import { endsTheRun, messageOf, SyncpointError } from '../errors.js';
 import type { ChunkDone, ChunkReplicaOutcome, CheckpointHooks, TableResume } from './checkpoint/checkpoint.js';
@@ -156,7 +156,7 @@ export async function runCheck(mode: 'check' | 'counts', o: CheckOptions): Promi
       sync = new SyncManager(topo.primary, topo.replicas, syncOptionsFor(o, work.map((t) => t.table), log));
       result.sync.method = sync.method;
       const replicaEngines = new Map(topo.replicas.filter((r) => r.engine).map((r) => [r.label, r.engine!] as const));
-      const ctx: RunContext = { o, mode, sync, primary: topo.primary.engine, replicaEngines, entry: (t, r) => entries.get(key(t, r))!, suspects: [], turns: new Map() };
+      const ctx: RunContext = { o, mode, sync, primary: topo.primary.engine, replicaEngines, maxRowBytes: sharedMaxRowBytes([topo.primary.engine, ...replicaEngines.values()]), entry: (t, r) => entries.get(key(t, r))!, suspects: [], turns: new Map() };
 
       // 4. checksum (or count) every table: `concurrency` workers, each on one lane at a time,
       //    open tables biggest first and, when none is left to open, help the biggest still running
@@ -284,6 +284,8 @@ interface RunContext {
   readonly sync: SyncManager;
   readonly primary: Engine;
   readonly replicaEngines: ReadonlyMap<string, Engine>;
+  /** Every server builds the same row string: the smallest limit among them (sharedMaxRowBytes). */
+  readonly maxRowBytes: number;
   readonly entry: (table: string, replica: string) => TableResult;
   suspects: Suspect[];
   /** Locked re-checks, one at a time per table (see lockedRecheck). */
@@ -532,7 +534,7 @@ class TableCheck {
         const blocked = lane.blocked.get(t.qualified);
         if (blocked?.kind === 'changed') throw new ChunkRetry('changed', blocked.reason);
         if (blocked) throw new ChunkRetry('blocked', `the sync lock on ${t.qualified}: ${blocked.reason}`);
-        const probe = ctx.mode === 'counts' ? countProbe(t) : checksumProbe({ table: t, key: this.key?.columns ?? null, range, hash: o.hash });
+        const probe = ctx.mode === 'counts' ? countProbe(t) : checksumProbe({ table: t, key: this.key?.columns ?? null, range, hash: o.hash, maxRowBytes: ctx.maxRowBytes });
         const r = await runOnLane(lane, ctx.primary, ctx.replicaEngines, live.map((e) => e.replica), probe);
         spoilOnError(ctx, r);
         if (!r.primary.ok) throw r.primary.error;
@@ -660,7 +662,7 @@ async function recheck(ctx: RunContext, s: Suspect): Promise<void> {
     for (const l of labels) notRechecked(l, 'the table was given up on before the re-check (changed, or locked past every bounded wait)');
     return;
   }
-  const target: ChunkTarget = { table: t, key: ctx.mode === 'check' ? (s.planned.key?.columns ?? null) : null, range: s.range, hash: ctx.o.hash };
+  const target: ChunkTarget = { table: t, key: ctx.mode === 'check' ? (s.planned.key?.columns ?? null) : null, range: s.range, hash: ctx.o.hash, maxRowBytes: ctx.maxRowBytes };
   const probe = ctx.mode === 'counts' ? countProbe(t) : checksumProbe(target);
   let res;
   try {

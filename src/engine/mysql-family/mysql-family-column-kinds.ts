@@ -82,7 +82,9 @@ export function columnKind(c: Pick<ColumnInfo, 'dataType' | 'charset'>): ColumnK
  * - numbers and temporal values print without ',' and are followed by ',';
  * - byte strings carry their byte length: "<len>:<bytes>";
  * - TEXT/BLOB carry the SHA1 of their bytes (40 hex digits) so a row stays far below
- *   max_allowed_packet (over it CONCAT returns NULL and the row would vanish from the hash).
+ *   max_allowed_packet (over it CONCAT returns NULL and the row would vanish from the hash);
+ *   with `hashStrings` (a server whose max_allowed_packet a row of raw strings could pass:
+ *   strongStringMode) every string does.
  * Strings go in as raw bytes (CAST AS BINARY): a case-only change under a case-insensitive
  * collation, or trailing spaces in VARCHAR, must change the hash.
  */
@@ -94,9 +96,12 @@ const PRINTED_AS_IS = new Set(['integer', 'decimal', 'double', 'year', 'temporal
 type PrintedKind = typeof PRINTED_AS_IS extends Set<infer K> ? K : never;
 const printedAsIs = (k: ColumnKind): k is PrintedKind => PRINTED_AS_IS.has(k as PrintedKind);
 
-export function checksumField(c: Pick<ColumnInfo, 'dataType' | 'charset'>, q: string): string {
+export function checksumField(c: Pick<ColumnInfo, 'dataType' | 'charset'>, q: string, hashStrings = false): string {
   const kind = columnKind(c);
   if (printedAsIs(kind)) return `IFNULL(${q},'N'),','`;
+  // Rows that could outgrow max_allowed_packet: every string's SHA1, as for TEXT/BLOB.
+  if (hashStrings && (kind === 'text' || kind === 'binary' || kind === 'enum' || kind === 'other')) return `IFNULL(SHA1(CAST(${q} AS BINARY)),'N')`;
+  if (hashStrings && kind === 'spatial') return `IFNULL(SHA1(CONCAT(ST_SRID(${q}),':',ST_AsBinary(${q}))),'N')`;
   switch (kind) {
     case 'float':
       // FLOAT prints ~6 significant digits as a string and hides drift; widened to DOUBLE (exact) it
@@ -207,14 +212,20 @@ const orN = (expr: string, nullable: boolean) => (nullable ? `IFNULL(${expr},'N'
  * - longer values and JSON go in as the CRC32 of their bytes (10 digits at most), so a row never
  *   nears max_allowed_packet (CONCAT_WS over it is NULL: a row would drop out of the hash). A
  *   change inside the value changes its CRC32 (every burst of up to 32 bits always, others but
- *   for 1 in 2^32), and so the row's string.
+ *   for 1 in 2^32), and so the row's string;
+ * - with `hashStrings` (fastStringMode: a row of raw strings could pass max_allowed_packet)
+ *   every string goes in as its CRC32, comma-free, so no length slots are needed.
  * NULL costs one IFNULL on the field or its length slot, not a flag of its own (a separate
  * CONCAT(ISNULL(...), ...) cost 50 ms per 1M rows on MariaDB 10.11, IFNULL 3 ms).
  */
-export function fastField(c: Pick<ColumnInfo, 'dataType' | 'charset' | 'nullable'>, q: string, binaryText: boolean, rawLob: boolean): FastField {
+export function fastField(c: Pick<ColumnInfo, 'dataType' | 'charset' | 'nullable'>, q: string, binaryText: boolean, rawLob: boolean, hashStrings = false): FastField {
   const asText = binaryText ? `CAST(${q} AS BINARY)` : q;
   const length = orN(`LENGTH(${q})`, c.nullable);
   const kind = columnKind(c);
+  // Rows that could outgrow max_allowed_packet: every string's CRC32 (of its bytes, as stored).
+  if (hashStrings && (kind === 'text' || kind === 'binary' || kind === 'enum' || kind === 'other' || isSmallLob(c))) {
+    return { field: orN(`CRC32(${q})`, c.nullable), length: null };
+  }
   if (rawLob && isSmallLob(c)) return { field: kind === 'long-text' ? asText : q, length };
   if (printedAsIs(kind)) return { field: orN(q, c.nullable), length: null };
   switch (kind) {
@@ -236,6 +247,90 @@ export function fastField(c: Pick<ColumnInfo, 'dataType' | 'charset' | 'nullable
     case 'spatial':
       return { field: orN(`CRC32(CONCAT(ST_SRID(${q}),':',ST_AsBinary(${q})))`, c.nullable), length: null };
   }
+}
+
+/**
+ * Bytes a character takes at most in a character set (its mbmaxlen); 4, the widest, for one not
+ * listed here.
+ */
+const MB_MAX: Record<string, number> = {
+  binary: 1, ascii: 1, latin1: 1, latin2: 1, latin5: 1, latin7: 1, cp1250: 1, cp1251: 1, cp1256: 1, cp1257: 1,
+  cp850: 1, cp852: 1, cp866: 1, dec8: 1, greek: 1, hebrew: 1, hp8: 1, keybcs2: 1, koi8r: 1, koi8u: 1,
+  macce: 1, macroman: 1, swe7: 1, tis620: 1, geostd8: 1, armscii8: 1,
+  big5: 2, cp932: 2, euckr: 2, gb2312: 2, gbk: 2, sjis: 2, ucs2: 2,
+  ujis: 3, eucjpms: 3, utf8: 3, utf8mb3: 3,
+  utf8mb4: 4, utf16: 4, utf16le: 4, utf32: 4, gb18030: 4,
+};
+
+function charBytes(charset: string | null): number {
+  return charset ? (MB_MAX[charset.toLowerCase()] ?? 4) : 4;
+}
+
+/** The declared length in a column type such as varchar(40) or binary(16); null when none. */
+function declaredLength(columnType: string): number | null {
+  const m = /^[a-z ]+\(\s*(\d+)\s*\)/i.exec(columnType.trim());
+  return m ? Number(m[1]) : null;
+}
+
+/** Text forms of types this code knows no declared length for (MariaDB's own types). */
+const OTHER_TEXT_CHARS: Record<string, number> = { uuid: 36, inet4: 15, inet6: 39 };
+
+/** Longest value of a string-like column (CHAR, VARCHAR, BINARY, ENUM, SET, TEXT/BLOB, other), in bytes. */
+function stringMaxBytes(c: Pick<ColumnInfo, 'dataType' | 'columnType' | 'charset'>): number {
+  const type = c.dataType.toLowerCase();
+  const kind = columnKind(c);
+  if (type === 'tinytext' || type === 'tinyblob') return 255;
+  if (type === 'text' || type === 'blob') return 65_535;
+  if (kind === 'spatial') return LONG_VALUE;
+  if (kind === 'enum') return c.columnType.length * charBytes(c.charset); // the labels are inside the type
+  if (kind === 'other' && OTHER_TEXT_CHARS[type]) return OTHER_TEXT_CHARS[type]!;
+  const n = declaredLength(c.columnType);
+  if (n === null) return LONG_VALUE;
+  return kind === 'binary' ? n : n * charBytes(c.charset);
+}
+
+/** A value with no bound short of the server's own (MEDIUM/LONG types, unknown types). */
+const LONG_VALUE = 2 ** 32;
+
+/**
+ * Characters a part of a row string takes besides a string's own bytes: a number, time or hash
+ * (DECIMAL(65,30) prints 67), a length slot (10) and a separator (1).
+ */
+const PART_CHARS = 67 + 10 + 1;
+
+/** Character sets whose every character takes 2 or 4 bytes: a row string in one of them prints digits that wide. */
+const WIDE_MIN = new Set(['ucs2', 'utf16', 'utf16le', 'utf32']);
+
+/**
+ * How a row string carries string-like values (see fastRowString and rowString in
+ * mysql-family-sql.ts): 'raw', their bytes; 'raw-hashed-lobs', their bytes but for TEXT/BLOB, whose
+ * hash goes in ('fast' only: 'strong' always hashes those); 'hashed', the hash of every one.
+ */
+export type StringMode = 'raw' | 'raw-hashed-lobs' | 'hashed';
+
+/**
+ * The longest row string `columns` can make with a row hash and a mode, in bytes, with room to
+ * spare: a table's mode is one whose longest row stays within the smallest max_allowed_packet of
+ * the servers compared (over it CONCAT and CONCAT_WS give NULL: the row would leave the hash).
+ */
+export function rowStringMaxBytes(columns: readonly Pick<ColumnInfo, 'dataType' | 'columnType' | 'charset'>[], hash: 'fast' | 'strong', mode: StringMode): number {
+  const unit = columns.some((c) => c.charset && WIDE_MIN.has(c.charset.toLowerCase())) ? 4 : 1;
+  let total = 0;
+  for (const c of columns) {
+    // Every part: a separator or length prefix, a length slot, and the value or its hash.
+    total += PART_CHARS * unit;
+    if (mode === 'hashed' || !rawInRowString(c, hash, mode === 'raw')) continue;
+    total += stringMaxBytes(c);
+  }
+  return total;
+}
+
+/** Whether a column's bytes (not a hash of them) go in the row string when strings go in raw. */
+function rawInRowString(c: Pick<ColumnInfo, 'dataType' | 'charset'>, hash: 'fast' | 'strong', rawLobs: boolean): boolean {
+  const kind = columnKind(c);
+  if (kind === 'text' || kind === 'binary' || kind === 'enum' || kind === 'other') return true;
+  if (hash === 'strong') return kind === 'spatial';
+  return rawLobs && isSmallLob(c);
 }
 
 /** TINYTEXT, TEXT, TINYBLOB, BLOB: at most 65,535 bytes a value. */

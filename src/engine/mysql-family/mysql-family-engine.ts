@@ -18,14 +18,17 @@ import { sameServerSession } from '../same-server.js';
 
 /** The version (and GTID mode) from a first session, which is kept: it becomes the engine's first session. */
 /** Which server a connection reached (same-server.ts): server_id is unique among replication peers. */
+/** max_allowed_packet's smallest value: what a server that does not say is taken to allow. */
+const MIN_MAX_PACKET = 1024;
+
 const IDENTITY_COLUMNS = '@@GLOBAL.server_id AS server_id, @@hostname AS server_host, @@port AS server_port';
 const identityOf = (row: Record<string, unknown>) => `server_id ${String(row['server_id'])} on ${String(row['server_host'])}:${String(row['server_port'])}`;
 
-async function learnServer(connector: Connector, server: ServerRef, onClose: (s: MysqlFamilySession) => void): Promise<{ facts: ServerFacts; first: MysqlFamilySession; identity: string }> {
+async function learnServer(connector: Connector, server: ServerRef, onClose: (s: MysqlFamilySession) => void): Promise<{ facts: ServerFacts; first: MysqlFamilySession; identity: string; maxRowBytes: number }> {
   const conn = await connector.open();
   const s = new MysqlFamilySession(conn, server, conn.threadId, errorContext(connector.config.spec), onClose);
   try {
-    const row = (await s.query(`SELECT VERSION() AS version, ${IDENTITY_COLUMNS}`))[0] ?? {};
+    const row = (await s.query(`SELECT VERSION() AS version, @@SESSION.max_allowed_packet AS max_packet, ${IDENTITY_COLUMNS}`))[0] ?? {};
     const version = parseServerVersion(String(row['version'] ?? ''));
     let gtidMode = false;
     if (!isMariadbVersion(version.text)) {
@@ -33,7 +36,8 @@ async function learnServer(connector: Connector, server: ServerRef, onClose: (s:
       const rows = await s.query('SELECT @@GLOBAL.gtid_mode AS gtid_mode').catch(() => []);
       gtidMode = String(rows[0]?.['gtid_mode'] ?? '').toUpperCase() === 'ON';
     }
-    return { facts: { version, gtidMode }, first: s, identity: identityOf(row) };
+    const maxPacket = Number(row['max_packet']);
+    return { facts: { version, gtidMode }, first: s, identity: identityOf(row), maxRowBytes: Number.isSafeInteger(maxPacket) && maxPacket > 0 ? maxPacket : MIN_MAX_PACKET };
   } catch (err) {
     await s.close();
     throw err;
@@ -49,7 +53,7 @@ export async function createMysqlFamilyEngine(spec: ConnectionSpec, opts: Connec
   const connector = new Connector({ spec, opts });
   const open = new Set<Session>();
   const forget = (x: MysqlFamilySession) => open.delete(x);
-  const { facts, first, identity } = await learnServer(connector, server, forget);
+  const { facts, first, identity, maxRowBytes } = await learnServer(connector, server, forget);
   const flavor = flavorFor(facts);
   const setup = sessionSetupStatements(opts, flavor.statements);
   let closing = false;
@@ -89,6 +93,7 @@ export async function createMysqlFamilyEngine(spec: ConnectionSpec, opts: Connec
     family: 'mysql-family',
     version: facts.version.text,
     server,
+    maxRowBytes,
     caps: flavor.caps,
     introspector: mysqlFamilyIntrospector,
     replication,

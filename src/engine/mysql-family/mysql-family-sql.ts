@@ -4,7 +4,7 @@
  */
 import type { SqlDialect } from '../engine.js';
 import type { ChunkChecksum, ChunkRange, ColumnInfo, KeyValues, Row, RowHash, Sql, SqlValue, TableInfo } from '../types.js';
-import { boundaryCodec, carriesText, checksumField, columnKind, fastField, isSmallLob } from './mysql-family-column-kinds.js';
+import { boundaryCodec, carriesText, checksumField, columnKind, fastField, isSmallLob, rowStringMaxBytes, type StringMode } from './mysql-family-column-kinds.js';
 import { mysqlFamilyRowSql } from './mysql-family-row-sql.js';
 import { asBigInt, parseKeyExtent } from '../types.js';
 
@@ -110,9 +110,9 @@ function integerBetween(key: readonly ColumnInfo[], range: ChunkRange): Sql | nu
 }
 
 /** Per-row string: every column's self-delimiting encoding, concatenated. */
-export function rowString(columns: readonly ColumnInfo[]): string {
+export function rowString(columns: readonly ColumnInfo[], mode: StringMode = 'raw'): string {
   if (columns.length === 0) return `''`;
-  return `CONCAT(${columns.map((c) => checksumField(c, quoteIdent(c.name))).join(', ')})`;
+  return `CONCAT(${columns.map((c) => checksumField(c, quoteIdent(c.name), mode === 'hashed')).join(', ')})`;
 }
 
 /**
@@ -134,8 +134,8 @@ const half = (from: number) => `COALESCE(SUM((CRC32(SUBSTRING(h, ${from}, 4)) <<
  * tmp_table_size). The materialization is most of this hash's cost.
  * SHA1 rather than MD5: faster where the CPU has SHA extensions (0.7 vs 1.5 CPU s per 1M rows).
  */
-function strongChecksum(columns: readonly ColumnInfo[], from: string, where: Sql): Sql {
-  const inner = `SELECT UNHEX(SHA1(${rowString(columns)})) AS h FROM ${from}` + (where.sql ? ` WHERE ${where.sql}` : '') + ' LIMIT 18446744073709551615';
+function strongChecksum(columns: readonly ColumnInfo[], from: string, where: Sql, mode: StringMode): Sql {
+  const inner = `SELECT UNHEX(SHA1(${rowString(columns, mode)})) AS h FROM ${from}` + (where.sql ? ` WHERE ${where.sql}` : '') + ' LIMIT 18446744073709551615';
   return {
     sql: `SELECT COUNT(*) AS row_count, ${half(1)} AS sum_hi, ${half(9)} AS sum_lo FROM (${inner}) AS syncpoint_rows`,
     params: where.params,
@@ -153,20 +153,21 @@ function strongChecksum(columns: readonly ColumnInfo[], from: string, where: Sql
  *   even the separator an empty string gets. Two different rows never have the same string.
  * - Text goes in raw when the table's text columns share one character set (no conversion
  *   happens), as bytes otherwise (MariaDB 10.11, wide rows: 288 -> 148 ms per 300k rows).
- * - TEXT and BLOB (64 kB at most) go in raw too while a table has at most RAW_LOB_MAX of them:
- *   with the 64 kB the server allows the other columns, a row string stays under 1.2 MB, far
- *   below max_allowed_packet (16 MB by default; over it CONCAT_WS is NULL and a row would drop
- *   out of the hash). Past that, and for MEDIUM/LONG values and JSON, the value's CRC32 goes in.
+ * - TEXT and BLOB (64 kB at most) go in raw too while a table has at most RAW_LOB_MAX of them
+ *   and the longest row string the columns allow stays within max_allowed_packet (over it
+ *   CONCAT_WS is NULL and the row would drop out of the hash; see fastStringMode). Past that,
+ *   and for MEDIUM/LONG values and JSON, the value's CRC32 goes in; where even that could not
+ *   fit, every string's CRC32 does ('hashed': no strings left, no length slots, no anchor).
  * - Each item costs 20-50 ns a row on MariaDB 10.11, most of the hash: no null flags, and no
  *   length for the anchor, keeps it at about pt-table-checksum's CRC32 expression or below
  *   (integer-keyed bench table, 1M rows: 337 -> 302 ms; pt's 323 ms).
  */
 export const RAW_LOB_MAX = 15;
 
-export function fastRowString(columns: readonly ColumnInfo[]): string {
-  const rawLob = columns.filter(isSmallLob).length <= RAW_LOB_MAX;
+export function fastRowString(columns: readonly ColumnInfo[], mode: StringMode = fastStringMode(columns, Number.POSITIVE_INFINITY)): string {
+  const rawLob = mode === 'raw';
   const charsets = new Set(columns.filter((c) => carriesText(c, rawLob) && c.charset).map((c) => c.charset!.toLowerCase()));
-  const fields = columns.map((c) => fastField(c, quoteIdent(c.name), charsets.size > 1, rawLob));
+  const fields = columns.map((c) => fastField(c, quoteIdent(c.name), charsets.size > 1, rawLob, mode === 'hashed'));
   // The anchor: a NOT NULL string if there is one. A nullable anchor alone would make NULL and ''
   // the same (empty) string, so a lone string keeps its slot unless NOT NULL.
   const strings = columns.map((c, i) => ({ c, i })).filter(({ i }) => fields[i]!.length !== null);
@@ -189,19 +190,48 @@ const FAST_MIX = 2654435761;
  * - A changed row goes unseen with probability about 2^-32 (never for a change within 32 bits);
  *   --hash strong is the choice for 128 bits.
  */
-function fastChecksum(columns: readonly ColumnInfo[], from: string, where: Sql): Sql {
+function fastChecksum(columns: readonly ColumnInfo[], from: string, where: Sql, mode: StringMode): Sql {
   return {
     sql:
-      `SELECT COUNT(*) AS row_count, BIT_XOR(CRC32(${fastRowString(columns)}) * ${FAST_MIX}) AS row_xor FROM ${from}` +
+      `SELECT COUNT(*) AS row_count, BIT_XOR(CRC32(${fastRowString(columns, mode)}) * ${FAST_MIX}) AS row_xor FROM ${from}` +
       (where.sql ? ` WHERE ${where.sql}` : ''),
     params: where.params,
   };
 }
 
-export function chunkChecksum(t: TableInfo, columns: readonly ColumnInfo[], key: readonly ColumnInfo[] | null, range: ChunkRange, hash: RowHash): Sql {
+/**
+ * How the fast row string carries strings on servers whose max_allowed_packet is
+ * `maxRowBytes` (the smallest of those compared): raw while the longest possible row fits (TEXT
+ * and BLOB too while a table has at most RAW_LOB_MAX of them), TEXT/BLOB hashed when only that
+ * fits, every string hashed otherwise (MySQL 5.5's 1 MB default, or a server set lower).
+ */
+export function fastStringMode(columns: readonly ColumnInfo[], maxRowBytes: number): StringMode {
+  if (columns.filter(isSmallLob).length <= RAW_LOB_MAX && rowStringMaxBytes(columns, 'fast', 'raw') <= maxRowBytes) return 'raw';
+  return rowStringMaxBytes(columns, 'fast', 'raw-hashed-lobs') <= maxRowBytes ? 'raw-hashed-lobs' : 'hashed';
+}
+
+/** The strong row string's mode: strings raw while the longest possible row fits, hashed otherwise. */
+export function strongStringMode(columns: readonly ColumnInfo[], maxRowBytes: number): StringMode {
+  return rowStringMaxBytes(columns, 'strong', 'raw') <= maxRowBytes ? 'raw' : 'hashed';
+}
+
+/**
+ * `maxRowBytes`: the smallest max_allowed_packet of the servers compared (every server must build
+ * the same row string). A table whose rows could outgrow it even with every string hashed is
+ * refused rather than checked with rows missing from the hash.
+ */
+export function chunkChecksum(t: TableInfo, columns: readonly ColumnInfo[], key: readonly ColumnInfo[] | null, range: ChunkRange, hash: RowHash, maxRowBytes: number): Sql {
   const where = key ? chunkPredicate(key, range) : { sql: '', params: [] };
   const from = qualifiedName(t) + (key && where.sql ? forceIndex(t, key) : '');
-  return hash === 'fast' && key ? fastChecksum(columns, from, where) : strongChecksum(columns, from, where);
+  const fast = hash === 'fast' && key !== null;
+  const mode = fast ? fastStringMode(columns, maxRowBytes) : strongStringMode(columns, maxRowBytes);
+  const longest = rowStringMaxBytes(columns, fast ? 'fast' : 'strong', mode);
+  if (mode === 'hashed' && longest > maxRowBytes) {
+    throw new Error(
+      `${qualifiedName(t)}: a row's checksum string can reach ${longest} bytes, over max_allowed_packet (${maxRowBytes}) on a server compared; raise max_allowed_packet there`,
+    );
+  }
+  return fast ? fastChecksum(columns, from, where, mode) : strongChecksum(columns, from, where, mode);
 }
 
 function asCount(v: unknown, what: string): number {

@@ -102,7 +102,8 @@ export function rangeWhere(key: readonly ColumnInfo[] | null, range: ChunkRange,
   return parts.length ? ` WHERE ${parts.join(' AND ')}` : '';
 }
 
-export function chunkChecksum(t: TableInfo, columns: readonly ColumnInfo[], key: readonly ColumnInfo[] | null, range: ChunkRange, hash: RowHash): Sql {
+/** `_maxRowBytes`: PostgreSQL's text has no limit a row reaches (1 GB). */
+export function chunkChecksum(t: TableInfo, columns: readonly ColumnInfo[], key: readonly ColumnInfo[] | null, range: ChunkRange, hash: RowHash, _maxRowBytes: number): Sql {
   const params: SqlValue[] = [];
   const where = rangeWhere(key, range, params);
   const row = `ROW(${columns.map(col).join(', ')})::text`;

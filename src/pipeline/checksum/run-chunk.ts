@@ -20,13 +20,15 @@ export interface ChunkTarget {
   readonly key: readonly ColumnInfo[] | null;
   readonly range: ChunkRange;
   readonly hash: RowHash;
+  /** The smallest row-string limit of the servers compared (sharedMaxRowBytes). */
+  readonly maxRowBytes: number;
 }
 
 /** What to ask each server, in its own dialect, and how to read the answer. */
 export type Probe = (engine: Engine) => { readonly q: Sql; readonly parse: (row: Row) => ChunkChecksum };
 
 export const checksumProbe = (target: ChunkTarget): Probe => (engine) => ({
-  q: engine.sql.chunkChecksum(target.table, target.table.columns, target.key, target.range, target.hash),
+  q: engine.sql.chunkChecksum(target.table, target.table.columns, target.key, target.range, target.hash, target.maxRowBytes),
   parse: (row) => engine.sql.parseChecksum(row),
 });
 

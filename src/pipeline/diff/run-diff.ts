@@ -11,7 +11,7 @@
  *   4. result: rows (capped by --max-rows), totals (always complete), problems, verdict
  */
 import pLimit from 'p-limit';
-import type { Engine, Session } from '../../engine/engine.js';
+import { sharedMaxRowBytes, type Engine, type Session } from '../../engine/engine.js';
 import type { FetchedRow } from '../../engine/row-types.js';
 import type { ChunkChecksum, ChunkRange, ColumnInfo, KeyValues, TableInfo } from '../../engine/types.js';
 import { endsTheRun, messageOf, SyncpointError, usageError } from '../../errors.js';
@@ -58,6 +58,8 @@ interface Ctx {
   readonly sync: SyncManager;
   readonly primary: Engine;
   readonly replicaEngines: ReadonlyMap<string, Engine>;
+  /** Every server builds the same row string: the smallest limit among them (sharedMaxRowBytes). */
+  readonly maxRowBytes: number;
   readonly out: DiffCollector;
   /** Tables no sync point could hold, and why: their other chunks are not tried again. */
   readonly givenUp: Map<string, Error>;
@@ -124,7 +126,7 @@ export async function runDiff(o: DiffOptions): Promise<DiffResult> {
     if (work.length > 0) {
       sync = new SyncManager(topo.primary, topo.replicas, syncOptionsFor(o, work.map((t) => t.table), log));
       const replicaEngines = new Map(topo.replicas.filter((r) => r.engine).map((r) => [r.label, r.engine!] as const));
-      const ctx: Ctx = { o, sync, primary: topo.primary.engine, replicaEngines, out, givenUp: new Map() };
+      const ctx: Ctx = { o, sync, primary: topo.primary.engine, replicaEngines, maxRowBytes: sharedMaxRowBytes([topo.primary.engine, ...replicaEngines.values()]), out, givenUp: new Map() };
       const limit = pLimit(o.concurrency);
 
       // 2. suspects
@@ -287,7 +289,7 @@ async function scanTable(ctx: Ctx, planned: PlannedTable): Promise<Suspect[]> {
         upper = rows.length ? ctx.primary.sql.parseBoundary(rows[0]!, key) : null;
       }
       const range: ChunkRange = { lower, upper };
-      const res = await runOnLane(lane, ctx.primary, ctx.replicaEngines, live, checksumProbe({ table: t, key, range, hash: ctx.o.hash }));
+      const res = await runOnLane(lane, ctx.primary, ctx.replicaEngines, live, checksumProbe({ table: t, key, range, hash: ctx.o.hash, maxRowBytes: ctx.maxRowBytes }));
       if (spoilsLane(res)) ctx.sync.refresh();
       if (!res.primary.ok) throw res.primary.error;
       return { res, range, upper };
@@ -321,7 +323,7 @@ async function narrowSuspect(ctx: Ctx, s: Suspect): Promise<void> {
   if (labels.length === 0) return;
   if (!t.transactional) ctx.out.note(`${t.qualified}: ${t.engine ?? 'non-transactional'} table, not snapshot-isolated: rows written during the diff can show up as differences`);
   await onLane(ctx, t.qualified, async (lane) => {
-    const res = await runOnLane(lane, ctx.primary, ctx.replicaEngines, labels, checksumProbe({ table: t, key, range: s.range, hash: ctx.o.hash }));
+    const res = await runOnLane(lane, ctx.primary, ctx.replicaEngines, labels, checksumProbe({ table: t, key, range: s.range, hash: ctx.o.hash, maxRowBytes: ctx.maxRowBytes }));
     if (spoilsLane(res)) ctx.sync.refresh();
     if (!res.primary.ok) throw res.primary.error;
     const p = res.primary.checksum;
@@ -363,8 +365,8 @@ async function narrowKeyed(
     {
       probe: async (sub) => {
         const [a, b] = await Promise.all([
-          ps.query(pe.sql.chunkChecksum(t, t.columns, key, sub, ctx.o.hash)),
-          rs.query(re.sql.chunkChecksum(t, t.columns, key, sub, ctx.o.hash)),
+          ps.query(pe.sql.chunkChecksum(t, t.columns, key, sub, ctx.o.hash, ctx.maxRowBytes)),
+          rs.query(re.sql.chunkChecksum(t, t.columns, key, sub, ctx.o.hash, ctx.maxRowBytes)),
         ]);
         return { primary: pe.sql.parseChecksum(a[0]!), replica: re.sql.parseChecksum(b[0]!) };
       },

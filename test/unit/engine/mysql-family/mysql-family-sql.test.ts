@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { boundaryCodec, checksumField, columnKind } from '../../../../src/engine/mysql-family/mysql-family-column-kinds.js';
+import { boundaryCodec, checksumField, columnKind, rowStringMaxBytes } from '../../../../src/engine/mysql-family/mysql-family-column-kinds.js';
 import {
   chunkChecksum,
   chunkPredicate,
@@ -17,6 +17,8 @@ import {
   keyExtent,
   RAW_LOB_MAX,
   rowString,
+  fastStringMode,
+  strongStringMode,
 } from '../../../../src/engine/mysql-family/mysql-family-sql.js';
 import { col, table } from './fixtures.js';
 
@@ -156,7 +158,7 @@ describe('chunkChecksum', () => {
     { name: 'uk_name', columns: ['name'], unique: true, primary: false, allNotNull: true },
   ]);
   it('strong: count and two 64-bit sums over a materialized per-row SHA1', () => {
-    const q = chunkChecksum(t, t.columns, [id], { lower: ['10'], upper: ['20'] }, 'strong');
+    const q = chunkChecksum(t, t.columns, [id], { lower: ['10'], upper: ['20'] }, 'strong', Infinity);
     expect(q.sql).toBe(
       'SELECT COUNT(*) AS row_count, ' +
         'COALESCE(SUM((CRC32(SUBSTRING(h, 1, 4)) << 32) | CRC32(SUBSTRING(h, 5, 4))), 0) AS sum_hi, ' +
@@ -168,7 +170,7 @@ describe('chunkChecksum', () => {
     expect(q.params).toEqual(['11', '20']);
   });
   it('fast: count and a XOR of mixed CRC32s, in one pass with nothing materialized', () => {
-    const q = chunkChecksum(t, t.columns, [id], { lower: ['10'], upper: ['20'] }, 'fast');
+    const q = chunkChecksum(t, t.columns, [id], { lower: ['10'], upper: ['20'] }, 'fast', Infinity);
     expect(q.sql).toBe(
       "SELECT COUNT(*) AS row_count, BIT_XOR(CRC32(CONCAT_WS(',', `id`, `name`)) * 2654435761) AS row_xor " +
         'FROM `shop`.`orders` FORCE INDEX (`PRIMARY`) WHERE `id` BETWEEN CAST(? AS UNSIGNED) AND CAST(? AS UNSIGNED)',
@@ -177,24 +179,24 @@ describe('chunkChecksum', () => {
   });
   it('without a key, even when fast is asked: sums, never XORs (duplicate rows must not cancel out)', () => {
     for (const hash of ['fast', 'strong'] as const) {
-      const q = chunkChecksum(t, t.columns, null, { lower: null, upper: null }, hash);
+      const q = chunkChecksum(t, t.columns, null, { lower: null, upper: null }, hash, Infinity);
       expect(q.sql).not.toMatch(/BIT_XOR/i);
       expect(q.sql.match(/SHA1\(CONCAT/g)).toHaveLength(1);
     }
   });
   it('whole table without a key: no WHERE, no index hint', () => {
-    const q = chunkChecksum(t, t.columns, null, { lower: null, upper: null }, 'fast');
+    const q = chunkChecksum(t, t.columns, null, { lower: null, upper: null }, 'fast', Infinity);
     expect(q.sql).not.toContain('WHERE');
     expect(q.sql).not.toContain('FORCE INDEX');
     expect(q.params).toEqual([]);
   });
   it('forces the unique index whose columns are the key', () => {
-    const q = chunkChecksum(t, t.columns, [name], { lower: ['41'], upper: null }, 'fast');
+    const q = chunkChecksum(t, t.columns, [name], { lower: ['41'], upper: null }, 'fast', Infinity);
     expect(q.sql).toContain('FORCE INDEX (`uk_name`) WHERE `name` > CONVERT(UNHEX(?) USING utf8mb4) COLLATE utf8mb4_unicode_ci');
   });
   it('no hint when no index matches the key columns', () => {
     expect(indexForKey(t, [name, id])).toBeNull();
-    expect(chunkChecksum(t, t.columns, [name, id], { lower: ['41', '1'], upper: null }, 'fast').sql).not.toContain('FORCE INDEX');
+    expect(chunkChecksum(t, t.columns, [name, id], { lower: ['41', '1'], upper: null }, 'fast', Infinity).sql).not.toContain('FORCE INDEX');
   });
 });
 
@@ -239,6 +241,62 @@ describe('fastRowString', () => {
   });
   it('FLOAT widened to DOUBLE, BIT as a number', () => {
     expect(fastRowString([col('f', 'float'), col('x', 'bit(3)', { nullable: true })])).toBe("CONCAT_WS(',', `f` + 0e0, IFNULL(`x` + 0,'N'))");
+  });
+});
+
+describe('row strings within max_allowed_packet (over it CONCAT_WS is NULL and a row leaves the hash)', () => {
+  const MB16 = 16 * 2 ** 20;
+  const id = col('id', 'int(11)');
+  const pk = [{ name: 'PRIMARY', columns: ['id'], unique: true, primary: true, allNotNull: true }];
+  const texts = (n: number) => Array.from({ length: n }, (_, i) => col(`t${i}`, 'text', { charset: 'utf8mb4' }));
+
+  it('the longest row string counts each string at its declared length in its widest characters', () => {
+    expect(rowStringMaxBytes([col('v', 'varchar(100)', { charset: 'utf8mb4' })], 'fast', 'raw')).toBe(400 + 78);
+    expect(rowStringMaxBytes([col('v', 'varchar(100)', { charset: 'latin1' })], 'fast', 'raw')).toBe(100 + 78);
+    expect(rowStringMaxBytes([col('v', 'varbinary(100)')], 'fast', 'raw')).toBe(100 + 78);
+    expect(rowStringMaxBytes([col('b', 'blob')], 'fast', 'raw')).toBe(65_535 + 78);
+    expect(rowStringMaxBytes([col('b', 'blob')], 'fast', 'raw-hashed-lobs')).toBe(78);
+    expect(rowStringMaxBytes([col('b', 'blob')], 'strong', 'raw')).toBe(78);
+    // Without a declared length (a type this code does not know): no bound short of the server's.
+    expect(rowStringMaxBytes([col('x', 'vector')], 'fast', 'raw')).toBeGreaterThan(2 ** 31);
+    expect(rowStringMaxBytes([col('x', 'vector')], 'fast', 'hashed')).toBe(78);
+    // Digits in a UTF-32 row string take 4 bytes each.
+    expect(rowStringMaxBytes([id, col('v', 'varchar(10)', { charset: 'utf32' })], 'fast', 'raw')).toBe(2 * 78 * 4 + 40);
+  });
+
+  it(`16 MB (the default): up to ${RAW_LOB_MAX} TEXT/BLOB columns go in raw, as before`, () => {
+    expect(fastStringMode([id, ...texts(RAW_LOB_MAX)], MB16)).toBe('raw');
+    expect(fastStringMode([id, ...texts(RAW_LOB_MAX + 1)], MB16)).toBe('raw-hashed-lobs');
+    expect(strongStringMode([id, col('v', 'varchar(16000)', { charset: 'utf8mb4' })], MB16)).toBe('raw');
+  });
+
+  it('a smaller max_allowed_packet: TEXT/BLOB hashed where raw ones could not fit, then every string', () => {
+    const two = [id, ...texts(2)];
+    expect(fastStringMode(two, 2 ** 20)).toBe('raw');
+    expect(fastStringMode(two, 64 * 1024)).toBe('raw-hashed-lobs');
+    const wide = [id, col('v', 'varchar(16383)', { charset: 'utf8mb4' }), col('w', 'varchar(9)', { charset: 'utf8mb4', nullable: true }), ...texts(1)];
+    expect(fastStringMode(wide, 64 * 1024)).toBe('hashed');
+    const t = table('wide', wide, pk);
+    const q = chunkChecksum(t, t.columns, [id], { lower: null, upper: null }, 'fast', 64 * 1024);
+    // No raw string left, so no length slots: each string is its CRC32, NULL as N.
+    expect(q.sql).toContain("CONCAT_WS(',', `id`, CRC32(`v`), IFNULL(CRC32(`w`),'N'), CRC32(`t0`))");
+    expect(q.sql).not.toContain('LENGTH');
+    // The same table at 16 MB: raw, as every other server of the run must agree.
+    expect(chunkChecksum(t, t.columns, [id], { lower: null, upper: null }, 'fast', MB16).sql).toContain("CONCAT_WS(',', `id`, `v`, `w`, `t0`, IFNULL(LENGTH(`w`),'N'), LENGTH(`t0`))");
+  });
+
+  it('strong: strings go in as their SHA1 when raw ones could not fit', () => {
+    const t = table('wide', [id, col('v', 'varchar(16383)', { charset: 'utf8mb4' })], pk);
+    expect(strongStringMode(t.columns, 64 * 1024)).toBe('hashed');
+    const q = chunkChecksum(t, t.columns, [id], { lower: null, upper: null }, 'strong', 64 * 1024);
+    expect(q.sql).toContain("SHA1(CONCAT(IFNULL(`id`,'N'),',', IFNULL(SHA1(CAST(`v` AS BINARY)),'N')))");
+    expect(rowString(t.columns, 'raw')).toContain('LENGTH(CAST(`v` AS BINARY))');
+  });
+
+  it('a table whose rows could not fit even hashed is refused, naming the table and the limit', () => {
+    const many = [id, ...Array.from({ length: 20 }, (_, i) => col(`n${i}`, 'decimal(65,30)'))];
+    const t = table('many', many, pk);
+    expect(() => chunkChecksum(t, t.columns, [id], { lower: null, upper: null }, 'fast', 1024)).toThrow(/`shop`\.`many`: .*1638 bytes, over max_allowed_packet \(1024\)/);
   });
 });
 

@@ -61,7 +61,7 @@ describe('quoting', () => {
 
 describe('chunk checksum', () => {
   it('fast: two 64-bit hashtextextended sums over the row text, computed once per row', () => {
-    const q = chunkChecksum(table(), [id, ts, note], null, { lower: null, upper: null }, 'fast');
+    const q = chunkChecksum(table(), [id, ts, note], null, { lower: null, upper: null }, 'fast', Infinity);
     expect(q.sql).toBe(
       'SELECT count(*) AS n, coalesce(sum(hashtextextended(r, 0)), 0) AS s1, coalesce(sum(hashtextextended(r, 1)), 0) AS s2' +
         ` FROM (SELECT ROW(t."id", t."ts", t."no""te")::text COLLATE "C" AS r FROM "app"."orders" AS t OFFSET 0) AS c`,
@@ -69,7 +69,7 @@ describe('chunk checksum', () => {
   });
 
   it('strong: hashes the row value of every given column, summing both md5 halves, for the whole table without a key', () => {
-    const q = chunkChecksum(table(), [id, ts, note], null, { lower: null, upper: null }, 'strong');
+    const q = chunkChecksum(table(), [id, ts, note], null, { lower: null, upper: null }, 'strong', Infinity);
     expect(q.sql).toBe(
       'SELECT count(*) AS n, coalesce(sum(h::bit(64)::int8), 0) AS s1, coalesce(sum((h << 64)::bit(64)::int8), 0) AS s2' +
         ` FROM (SELECT ('x' || md5(ROW(t."id", t."ts", t."no""te")::text))::bit(128) AS h FROM "app"."orders" AS t OFFSET 0) AS c`,
@@ -78,33 +78,33 @@ describe('chunk checksum', () => {
   });
 
   it('bounds a single-column key without a row constructor, casting to the column type', () => {
-    const q = chunkChecksum(table(), [id], [id], { lower: ['10'], upper: ['20'] }, 'fast');
+    const q = chunkChecksum(table(), [id], [id], { lower: ['10'], upper: ['20'] }, 'fast', Infinity);
     expect(q.sql).toContain(' WHERE t."id" > $1::bigint AND t."id" <= $2::bigint OFFSET 0');
     expect(q.params).toEqual(['10', '20']);
   });
 
   it('bounds a composite key with row-constructor comparisons (index-friendly), open ends left out', () => {
-    const first = chunkChecksum(table(), [id], [id, ts], { lower: null, upper: ['5', '2024-01-01 00:00:00.5+00'] }, 'fast');
+    const first = chunkChecksum(table(), [id], [id, ts], { lower: null, upper: ['5', '2024-01-01 00:00:00.5+00'] }, 'fast', Infinity);
     expect(first.sql).toContain(' WHERE (t."id", t."ts") <= ($1::bigint, $2::timestamp with time zone) OFFSET 0');
-    const last = chunkChecksum(table(), [id], [id, ts], { lower: ['5', '2024-01-01 00:00:00.5+00'], upper: null }, 'fast');
+    const last = chunkChecksum(table(), [id], [id, ts], { lower: ['5', '2024-01-01 00:00:00.5+00'], upper: null }, 'fast', Infinity);
     expect(last.sql).toContain(' WHERE (t."id", t."ts") > ($1::bigint, $2::timestamp with time zone) OFFSET 0');
     expect(last.params).toEqual(['5', '2024-01-01 00:00:00.5+00']);
   });
 
   it('binds bytea keys as Buffers', () => {
     const by = column('k', 'bytea');
-    const q = chunkChecksum(table({ columns: [by] }), [by], [by], { lower: [Buffer.from([0, 255])], upper: null }, 'fast');
+    const q = chunkChecksum(table({ columns: [by] }), [by], [by], { lower: [Buffer.from([0, 255])], upper: null }, 'fast', Infinity);
     expect(q.params[0]).toEqual(Buffer.from([0, 255]));
   });
 
   it('refuses bounds whose arity differs from the key', () => {
-    expect(() => chunkChecksum(table(), [id], [id, ts], { lower: ['1'], upper: null }, 'fast')).toThrow(/2 column/);
+    expect(() => chunkChecksum(table(), [id], [id, ts], { lower: ['1'], upper: null }, 'fast', Infinity)).toThrow(/2 column/);
   });
 
   it('reads an inheritance parent with ONLY (its children are checked as tables of their own), nothing else', () => {
     const parent = table({ name: 'parent' });
     markInheritanceParent(parent);
-    expect(chunkChecksum(parent, [id], null, { lower: null, upper: null }, 'fast').sql).toContain('FROM ONLY "app"."parent" AS t');
+    expect(chunkChecksum(parent, [id], null, { lower: null, upper: null }, 'fast', Infinity).sql).toContain('FROM ONLY "app"."parent" AS t');
     expect(rowCount(parent).sql).toBe('SELECT count(*) AS n FROM ONLY "app"."parent" AS t');
     // A look-alike object the introspector did not mark (e.g. a partitioned root) is never read with ONLY.
     expect(rowCount({ ...parent }).sql).toBe('SELECT count(*) AS n FROM "app"."parent" AS t');
@@ -198,7 +198,7 @@ describe('key operators for types with their own (search_path is empty)', () => 
     expect(keyOperator([path], '<=')).toBe('OPERATOR("ext space".<=)');
     expect(keyOperator([ci], '=')).toBe('OPERATOR("public".=)');
     const t = table({ columns: [ci, id] });
-    const q = chunkChecksum(t, t.columns, [ci], { lower: ['a'], upper: ['b'] }, 'fast');
+    const q = chunkChecksum(t, t.columns, [ci], { lower: ['a'], upper: ['b'] }, 'fast', Infinity);
     expect(q.sql).toContain('t."k" OPERATOR("public".>) $1::public.citext AND t."k" OPERATOR("public".<=) $2::public.citext');
   });
 
@@ -216,7 +216,7 @@ describe('key operators for types with their own (search_path is empty)', () => 
   it('a composite key mixing schemas is compared column by column, each with its own operator', () => {
     const a = column('a', 'integer', 1);
     const t = table({ columns: [a, path, id] });
-    const q = chunkChecksum(t, t.columns, [a, path], { lower: [5, 'top.a'], upper: [9, 'top.z'] }, 'fast');
+    const q = chunkChecksum(t, t.columns, [a, path], { lower: [5, 'top.a'], upper: [9, 'top.z'] }, 'fast', Infinity);
     expect(q.sql).toContain(
       ' WHERE (t."a" >= $1::integer AND (t."a" > $1::integer OR (t."p" OPERATOR("ext space".>) $2::ext space.ltree)))' +
         ' AND (t."a" <= $3::integer AND (t."a" < $3::integer OR (t."p" OPERATOR("ext space".<=) $4::ext space.ltree))) OFFSET 0',
