@@ -5,9 +5,9 @@
  * NULL moving between two columns, NULL vs '' vs 'NULL', one byte in the middle of a 100 kB
  * text, a table mixing character sets; on MariaDB also a separator moving between a raw TEXT and
  * a VARCHAR, NULL against '' in the string that has no length slot, a byte in one of 16 TEXT
- * columns (hashed one by one), and a drift in a row longer than max_allowed_packet. Each drift
- * sits in a table of its own, written on the replica only; a table holding all the same values
- * without drift must stay ok (no false alarm).
+ * columns (hashed one by one), drifts in rows and values longer than max_allowed_packet. Each
+ * drift sits in a table of its own, written on the replica only; a table holding all the same
+ * values without drift must stay ok (no false alarm).
  */
 import { describe, expect, it } from 'vitest';
 import { execOnNode, type SandboxEngine } from '../../src/sandbox/index.js';
@@ -141,10 +141,25 @@ function rowHashSuite(engine: SandboxEngine): void {
     it('a row longer than max_allowed_packet stays in the hash: its drift is found by both hashes', async () => {
       await loadTables(
         sb,
-        ['CREATE DATABASE rhp', 'CREATE TABLE rhp.big (id INT PRIMARY KEY, a TEXT NOT NULL, b TEXT NOT NULL, v VARCHAR(16000) NULL)'],
-        [`INSERT INTO rhp.big SELECT seq, REPEAT('a', 40000), REPEAT('b', 40000), IF(seq % 2, REPEAT('v', 15000), NULL) FROM rhp.seq_1_to_10`],
+        [
+          'CREATE DATABASE rhp',
+          'CREATE TABLE rhp.big (id INT PRIMARY KEY, a TEXT NOT NULL, b TEXT NOT NULL, v VARCHAR(16000) NULL)',
+          // Values themselves over the limit: a CAST or CONCAT of them would be NULL too.
+          'CREATE TABLE rhp.longer (id INT PRIMARY KEY, body LONGTEXT NOT NULL)',
+          'CREATE TABLE rhp.geo (id INT PRIMARY KEY, g GEOMETRY NULL)',
+        ],
+        [
+          `INSERT INTO rhp.big SELECT seq, REPEAT('a', 40000), REPEAT('b', 40000), IF(seq % 2, REPEAT('v', 15000), NULL) FROM rhp.seq_1_to_10`,
+          `INSERT INTO rhp.longer SELECT seq, REPEAT('L', 200000) FROM rhp.seq_1_to_10`,
+          `INSERT INTO rhp.geo SELECT seq, IF(seq = 4, (SELECT ST_GeomFromText(CONCAT('LINESTRING(', GROUP_CONCAT(CONCAT(s.seq, ' ', s.seq)), ')')) FROM rhp.seq_1_to_9000 AS s), NULL) FROM rhp.seq_1_to_10`,
+        ],
       );
-      await execOnNode(sb.info, replica, ["UPDATE rhp.big SET b = CONCAT(LEFT(b, 20000), 'X', SUBSTRING(b, 20002)) WHERE id = 3"]);
+      await execOnNode(sb.info, replica, [
+        "UPDATE rhp.big SET b = CONCAT(LEFT(b, 20000), 'X', SUBSTRING(b, 20002)) WHERE id = 3",
+        "UPDATE rhp.longer SET body = CONCAT(LEFT(body, 100000), 'X', SUBSTRING(body, 100002)) WHERE id = 2",
+        // The last point of the 144 kB line string moves.
+        "UPDATE rhp.geo SET g = ST_GeomFromText(REPLACE(ST_AsText(g), '9000 9000', '9000 9001')) WHERE id = 4",
+      ]);
       const nodes = ['primary', replica];
       const old = Number((await execOnNode(sb.info, 'primary', 'SELECT @@GLOBAL.max_allowed_packet AS p'))[0]!.rows[0]!['p']);
       try {
@@ -152,8 +167,10 @@ function rowHashSuite(engine: SandboxEngine): void {
         for (const n of nodes) await execOnNode(sb.info, n, 'SET GLOBAL max_allowed_packet = 65536');
         for (const hash of ['fast', 'strong'] as const) {
           const r = checkReplica<CheckJson>(sb, replica, ['--databases', 'rhp', '--hash', hash]);
-          const e = r.tables.find((x) => x.table === 'rhp.big');
-          expect(e?.status, `${hash}: ${e?.reason ?? ''}`).toBe('drift');
+          for (const t of ['rhp.big', 'rhp.longer', 'rhp.geo']) {
+            const e = r.tables.find((x) => x.table === t);
+            expect(e?.status, `${hash}: ${t} ${e?.reason ?? ''}`).toBe('drift');
+          }
           expect(r.verdict, hash).toBe('drift');
         }
       } finally {

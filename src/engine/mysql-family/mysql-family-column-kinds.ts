@@ -81,10 +81,11 @@ export function columnKind(c: Pick<ColumnInfo, 'dataType' | 'charset'>): ColumnK
  * concatenation is unambiguous, and NULL ('N') differs from '' ("0:") and from 'NULL' ("4:NULL"):
  * - numbers and temporal values print without ',' and are followed by ',';
  * - byte strings carry their byte length: "<len>:<bytes>";
- * - TEXT/BLOB carry the SHA1 of their bytes (40 hex digits) so a row stays far below
- *   max_allowed_packet (over it CONCAT returns NULL and the row would vanish from the hash);
- *   with `hashStrings` (a server whose max_allowed_packet a row of raw strings could pass:
- *   strongStringMode) every string does.
+ * - TEXT/BLOB carry the SHA1 of their bytes (40 hex digits), spatial values their SRID and the
+ *   SHA1 of their WKB ("<srid>:<40 hex>"), so a row stays far below max_allowed_packet (over it
+ *   CONCAT and CAST return NULL and the row would vanish from the hash); with `hashStrings` (a
+ *   server whose max_allowed_packet a row of raw strings could pass: strongStringMode) every
+ *   string carries its SHA1.
  * Strings go in as raw bytes (CAST AS BINARY): a case-only change under a case-insensitive
  * collation, or trailing spaces in VARCHAR, must change the hash.
  */
@@ -100,8 +101,7 @@ export function checksumField(c: Pick<ColumnInfo, 'dataType' | 'charset'>, q: st
   const kind = columnKind(c);
   if (printedAsIs(kind)) return `IFNULL(${q},'N'),','`;
   // Rows that could outgrow max_allowed_packet: every string's SHA1, as for TEXT/BLOB.
-  if (hashStrings && (kind === 'text' || kind === 'binary' || kind === 'enum' || kind === 'other')) return `IFNULL(SHA1(CAST(${q} AS BINARY)),'N')`;
-  if (hashStrings && kind === 'spatial') return `IFNULL(SHA1(CONCAT(ST_SRID(${q}),':',ST_AsBinary(${q}))),'N')`;
+  if (hashStrings && (kind === 'text' || kind === 'binary' || kind === 'enum' || kind === 'other')) return `IFNULL(SHA1(${q}),'N')`;
   switch (kind) {
     case 'float':
       // FLOAT prints ~6 significant digits as a string and hides drift; widened to DOUBLE (exact) it
@@ -116,13 +116,16 @@ export function checksumField(c: Pick<ColumnInfo, 'dataType' | 'charset'>, q: st
       return lengthPrefixed(q);
     case 'long-text':
     case 'long-binary':
-      return `IFNULL(SHA1(CAST(${q} AS BINARY)),'N')`;
+      // SHA1 of the value's bytes as stored (what CAST AS BINARY would give), without the CAST:
+      // a CAST over max_allowed_packet is NULL, and the value would leave the hash.
+      return `IFNULL(SHA1(${q}),'N')`;
     case 'json':
       // MySQL's binary JSON: its canonical text form (MariaDB JSON is LONGTEXT and never gets here).
       return `IFNULL(SHA1(CAST(CAST(${q} AS CHAR) AS BINARY)),'N')`;
     case 'spatial':
-      // Well-known binary plus SRID: portable across versions, unlike the internal storage format.
-      return lengthPrefixed(`CONCAT(ST_SRID(${q}),':',ST_AsBinary(${q}))`);
+      // SRID and the SHA1 of the well-known binary: portable across versions, unlike the internal
+      // storage format, and never near max_allowed_packet (a CONCAT of the WKB itself could be).
+      return `IFNULL(CONCAT(ST_SRID(${q}),':',SHA1(ST_AsBinary(${q}))),'N')`;
     case 'other':
       return lengthPrefixed(`CAST(${q} AS BINARY)`);
   }
@@ -245,7 +248,8 @@ export function fastField(c: Pick<ColumnInfo, 'dataType' | 'charset' | 'nullable
     case 'json':
       return { field: orN(`CRC32(CAST(${q} AS CHAR))`, c.nullable), length: null };
     case 'spatial':
-      return { field: orN(`CRC32(CONCAT(ST_SRID(${q}),':',ST_AsBinary(${q})))`, c.nullable), length: null };
+      // The CRC32 of the WKB, not of a CONCAT with it: over max_allowed_packet a CONCAT is NULL.
+      return { field: orN(`CONCAT(ST_SRID(${q}),':',CRC32(ST_AsBinary(${q})))`, c.nullable), length: null };
   }
 }
 
@@ -281,7 +285,6 @@ function stringMaxBytes(c: Pick<ColumnInfo, 'dataType' | 'columnType' | 'charset
   const kind = columnKind(c);
   if (type === 'tinytext' || type === 'tinyblob') return 255;
   if (type === 'text' || type === 'blob') return 65_535;
-  if (kind === 'spatial') return LONG_VALUE;
   if (kind === 'enum') return c.columnType.length * charBytes(c.charset); // the labels are inside the type
   if (kind === 'other' && OTHER_TEXT_CHARS[type]) return OTHER_TEXT_CHARS[type]!;
   const n = declaredLength(c.columnType);
@@ -329,8 +332,7 @@ export function rowStringMaxBytes(columns: readonly Pick<ColumnInfo, 'dataType' 
 function rawInRowString(c: Pick<ColumnInfo, 'dataType' | 'charset'>, hash: 'fast' | 'strong', rawLobs: boolean): boolean {
   const kind = columnKind(c);
   if (kind === 'text' || kind === 'binary' || kind === 'enum' || kind === 'other') return true;
-  if (hash === 'strong') return kind === 'spatial';
-  return rawLobs && isSmallLob(c);
+  return hash === 'fast' && rawLobs && isSmallLob(c);
 }
 
 /** TINYTEXT, TEXT, TINYBLOB, BLOB: at most 65,535 bytes a value. */

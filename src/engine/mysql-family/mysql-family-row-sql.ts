@@ -202,7 +202,10 @@ export function parseKeyedLiterals(row: Row, t: TableInfo, key: readonly ColumnI
 export function parseRowLiterals(row: Row, t: TableInfo): string[] {
   return insertableColumns(t).map((c, i) => {
     const v = row[`l${i}`];
-    if (v === undefined || v === null) throw new Error(`no literal for column ${c.name}`);
+    if (v === undefined) throw new Error(`no literal for column ${c.name}`);
+    // A NULL value reads 'NULL'; a NULL literal is a CONCAT over max_allowed_packet (the value in
+    // hex takes twice its size): the row cannot be copied through SQL text.
+    if (v === null) throw new Error(`column ${c.name}: the value is too long to copy as a literal (twice its size is over max_allowed_packet); raise max_allowed_packet`);
     return str(v);
   });
 }
