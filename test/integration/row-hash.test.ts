@@ -5,7 +5,9 @@
  * NULL moving between two columns, NULL vs '' vs 'NULL', one byte in the middle of a 100 kB
  * text, a table mixing character sets; on MariaDB also a separator moving between a raw TEXT and
  * a VARCHAR, NULL against '' in the string that has no length slot, a byte in one of 16 TEXT
- * columns (hashed one by one), drifts in rows and values longer than max_allowed_packet. Each
+ * columns (hashed one by one), a NULL in a column nullable on the replica only, ENUM's error value
+ * against a '' member, SET's {} against {''}, a DOUBLE(10,2) holding more than its 2 decimals,
+ * drifts in rows and values longer than max_allowed_packet. Each
  * drift sits in a table of its own, written on the replica only; a table holding all the same
  * values without drift must stay ok (no false alarm).
  */
@@ -19,6 +21,8 @@ interface Case {
   readonly fill: string[];
   /** Table name -> statements run on the replica only. */
   readonly drift: Record<string, string[]>;
+  /** Run on the primary only (not logged), after the drift. */
+  readonly primaryAfter?: string[];
   readonly clean: string[];
 }
 
@@ -39,6 +43,13 @@ const MARIA: Case = {
     'CREATE TABLE rh.anchor (id INT PRIMARY KEY, a VARCHAR(20) NULL, b INT NULL)',
     // Past 15 TEXT columns each goes in as its CRC32.
     'CREATE TABLE rh.manytext (id INT PRIMARY KEY, t0 TEXT NULL, t1 TEXT NULL, t2 TEXT NULL, t3 TEXT NULL, t4 TEXT NULL, t5 TEXT NULL, t6 TEXT NULL, t7 TEXT NULL, t8 TEXT NULL, t9 TEXT NULL, t10 TEXT NULL, t11 TEXT NULL, t12 TEXT NULL, t13 TEXT NULL, t14 TEXT NULL, t15 TEXT NULL)',
+    // Nullable on the replica only: its NULL must keep a mark though the primary's column has none.
+    'CREATE TABLE rh.nullcol (id INT PRIMARY KEY, s VARCHAR(20) NOT NULL, a INT NOT NULL)',
+    // ENUM's error value (0) and a real '' member; SET's {} and {''}: each pair prints alike.
+    "CREATE TABLE rh.enumzero (id INT PRIMARY KEY, e ENUM('','a') NOT NULL)",
+    "CREATE TABLE rh.setempty (id INT PRIMARY KEY, s SET('','a') NOT NULL)",
+    // DOUBLE(10,2) after an instant ALTER: 1.23456 kept, printed 1.23.
+    'CREATE TABLE rh.dbl (id INT PRIMARY KEY, x DOUBLE NOT NULL)',
     'CREATE TABLE rh.clean (id INT PRIMARY KEY, code CHAR(3) NOT NULL, a VARCHAR(20) NULL, b VARCHAR(20) NULL, body MEDIUMTEXT NULL, l VARCHAR(20) CHARACTER SET latin1 NULL, f FLOAT NULL, t TEXT NULL, n INT NULL)',
   ],
   fill: [
@@ -51,6 +62,10 @@ const MARIA: Case = {
     `INSERT INTO rh.textsep SELECT seq, IF(seq = 10, 'p,q', CONCAT('t', seq)), IF(seq = 10, 'r', CONCAT('v', seq)) FROM rh.seq_1_to_${ROWS}`,
     `INSERT INTO rh.anchor SELECT seq, ELT(1 + seq % 3, NULL, '', 'N'), IF(seq % 2, NULL, seq) FROM rh.seq_1_to_${ROWS}`,
     `INSERT INTO rh.manytext SELECT seq, REPEAT(CONCAT(seq, ','), 1), REPEAT(CONCAT(seq, ','), 2), REPEAT(CONCAT(seq, ','), 3), REPEAT(CONCAT(seq, ','), 4), REPEAT(CONCAT(seq, ','), 5), REPEAT(CONCAT(seq, ','), 6), REPEAT(CONCAT(seq, ','), 7), REPEAT(CONCAT(seq, ','), 8), REPEAT(CONCAT(seq, ','), 9), REPEAT(CONCAT(seq, ','), 10), REPEAT(CONCAT(seq, ','), 11), REPEAT(CONCAT(seq, ','), 12), REPEAT(CONCAT(seq, ','), 13), REPEAT(CONCAT(seq, ','), 14), REPEAT(CONCAT(seq, ','), 15), REPEAT(CONCAT(seq, ','), 16) FROM rh.seq_1_to_${ROWS}`,
+    `INSERT INTO rh.nullcol SELECT seq, 'x', 7 FROM rh.seq_1_to_${ROWS}`,
+    `INSERT INTO rh.enumzero SELECT seq, '' FROM rh.seq_1_to_${ROWS}`,
+    `INSERT INTO rh.setempty SELECT seq, 1 FROM rh.seq_1_to_${ROWS}`,
+    `INSERT INTO rh.dbl SELECT seq, 1.23 FROM rh.seq_1_to_${ROWS}`,
     `INSERT INTO rh.clean SELECT seq, 'ABC', IF(seq % 2, NULL, 'p,q'), IF(seq % 3, 'r', NULL), REPEAT('z', seq * 10), CONCAT('caf', CHAR(233 USING latin1)), seq / 7, ELT(1 + seq % 3, NULL, '', 'a,N'), IF(seq % 5, NULL, seq) FROM rh.seq_1_to_${ROWS}`,
   ],
   drift: {
@@ -65,7 +80,14 @@ const MARIA: Case = {
     // Row 31: a = '' and b NULL ("31,,N"); with a NULL too it would read "31,N".
     anchor: ['UPDATE rh.anchor SET a = NULL WHERE id = 31'],
     manytext: ["UPDATE rh.manytext SET t7 = CONCAT(LEFT(t7, 1), 'X', SUBSTRING(t7, 3)) WHERE id = 50"],
+    // (5,'x',7) against (5,'x,7',NULL).
+    nullcol: ['ALTER TABLE rh.nullcol MODIFY a INT NULL', "UPDATE rh.nullcol SET s = 'x,7', a = NULL WHERE id = 5"],
+    // INSERT/UPDATE IGNORE store the error value even under a strict sql_mode.
+    enumzero: ["UPDATE IGNORE rh.enumzero SET e = 'bogus' WHERE id = 5"],
+    setempty: ['UPDATE rh.setempty SET s = 0 WHERE id = 6'],
+    dbl: ['UPDATE rh.dbl SET x = 1.23456 WHERE id = 7', 'ALTER TABLE rh.dbl MODIFY x DOUBLE(10,2) NOT NULL'],
   },
+  primaryAfter: ['ALTER TABLE rh.dbl MODIFY x DOUBLE(10,2) NOT NULL'],
   clean: ['clean'],
 };
 
@@ -123,6 +145,7 @@ function rowHashSuite(engine: SandboxEngine): void {
 
   it('each drift is found by both hashes, in exactly its table; the clean table stays ok', async () => {
     await execOnNode(sb.info, replica, Object.values(c.drift).flat());
+    if (c.primaryAfter) await execOnNode(sb.info, 'primary', c.primaryAfter);
     for (const hash of ['fast', 'strong'] as const) {
       const r = check(sb, replica, hash);
       expect(r.verdict, hash).toBe('drift');

@@ -90,27 +90,45 @@ export function columnKind(c: Pick<ColumnInfo, 'dataType' | 'charset'>): ColumnK
  * collation, or trailing spaces in VARCHAR, must change the hash.
  */
 /**
+ * FLOAT(M,D) and DOUBLE(M,D) print D decimals whatever the value holds: MariaDB keeps the full
+ * value through an instant ALTER to such a type, so two different values can print alike.
+ */
+export function roundsWhenPrinted(c: Pick<ColumnInfo, 'dataType' | 'columnType' | 'charset'>): boolean {
+  const kind = columnKind(c);
+  return (kind === 'double' || kind === 'float') && /\(\s*\d+\s*,\s*\d+\s*\)/.test(c.columnType);
+}
+
+/**
  * Kinds whose value the server prints as it is, never with a comma and never empty: temporal
  * values with their declared fractional digits, TIMESTAMP in the session's UTC.
  */
-const PRINTED_AS_IS = new Set(['integer', 'decimal', 'double', 'year', 'temporal'] as const);
+const PRINTED_AS_IS = new Set(['integer', 'decimal', 'year', 'temporal'] as const);
 type PrintedKind = typeof PRINTED_AS_IS extends Set<infer K> ? K : never;
 const printedAsIs = (k: ColumnKind): k is PrintedKind => PRINTED_AS_IS.has(k as PrintedKind);
 
-export function checksumField(c: Pick<ColumnInfo, 'dataType' | 'charset'>, q: string, hashStrings = false): string {
+export function checksumField(c: Pick<ColumnInfo, 'dataType' | 'columnType' | 'charset'>, q: string, hashStrings = false): string {
   const kind = columnKind(c);
   if (printedAsIs(kind)) return `IFNULL(${q},'N'),','`;
   // Rows that could outgrow max_allowed_packet: every string's SHA1, as for TEXT/BLOB.
-  if (hashStrings && (kind === 'text' || kind === 'binary' || kind === 'enum' || kind === 'other')) return `IFNULL(SHA1(${q}),'N')`;
+  if (hashStrings && (kind === 'text' || kind === 'binary' || kind === 'other')) return `IFNULL(SHA1(${q}),'N')`;
   switch (kind) {
     case 'float':
-      // FLOAT prints ~6 significant digits as a string and hides drift; widened to DOUBLE (exact) it
-      // prints the shortest round-trip form. "+ 0e0" rather than CAST AS DOUBLE: MySQL < 8.0.17 lacks it.
+    case 'double':
+      // A plain DOUBLE prints its shortest round-trip form: exact.
+      if (kind === 'double' && !roundsWhenPrinted(c)) return `IFNULL(${q},'N'),','`;
+      // FLOAT prints ~6 significant digits as a string and hides drift, FLOAT(M,D) and DOUBLE(M,D)
+      // their D decimals only (an instant ALTER to DOUBLE(10,2) keeps 1.23456, printed 1.23);
+      // widened to DOUBLE (exact) each prints the shortest round-trip form. "+ 0e0" rather than
+      // CAST AS DOUBLE: MySQL < 8.0.17 lacks it.
       return `IFNULL(${q} + 0e0,'N'),','`;
     case 'bit':
       return `IFNULL(${q} + 0,'N'),','`;
-    case 'text':
     case 'enum':
+      // The member's number, not its label: the error value (0, stored by INSERT IGNORE) and a
+      // real '' label print alike, and so do the SETs {} and {''}. The schemas compared list the
+      // same members, so the number names the value.
+      return `IFNULL(${q} + 0,'N'),','`;
+    case 'text':
       return lengthPrefixed(`CAST(${q} AS BINARY)`);
     case 'binary':
       return lengthPrefixed(q);
@@ -221,25 +239,31 @@ const orN = (expr: string, nullable: boolean) => (nullable ? `IFNULL(${expr},'N'
  * NULL costs one IFNULL on the field or its length slot, not a flag of its own (a separate
  * CONCAT(ISNULL(...), ...) cost 50 ms per 1M rows on MariaDB 10.11, IFNULL 3 ms).
  */
-export function fastField(c: Pick<ColumnInfo, 'dataType' | 'charset' | 'nullable'>, q: string, binaryText: boolean, rawLob: boolean, hashStrings = false): FastField {
+export function fastField(c: Pick<ColumnInfo, 'dataType' | 'columnType' | 'charset' | 'nullable'>, q: string, binaryText: boolean, rawLob: boolean, hashStrings = false): FastField {
   const asText = binaryText ? `CAST(${q} AS BINARY)` : q;
   const length = orN(`LENGTH(${q})`, c.nullable);
   const kind = columnKind(c);
   // Rows that could outgrow max_allowed_packet: every string's CRC32 (of its bytes, as stored).
-  if (hashStrings && (kind === 'text' || kind === 'binary' || kind === 'enum' || kind === 'other' || isSmallLob(c))) {
+  if (hashStrings && (kind === 'text' || kind === 'binary' || kind === 'other' || isSmallLob(c))) {
     return { field: orN(`CRC32(${q})`, c.nullable), length: null };
   }
   if (rawLob && isSmallLob(c)) return { field: kind === 'long-text' ? asText : q, length };
   if (printedAsIs(kind)) return { field: orN(q, c.nullable), length: null };
   switch (kind) {
     case 'float':
+    case 'double':
+      if (kind === 'double' && !roundsWhenPrinted(c)) return { field: orN(q, c.nullable), length: null };
+      // As in checksumField: widened to DOUBLE, the exact shortest form.
       return { field: orN(`${q} + 0e0`, c.nullable), length: null };
     case 'bit':
+    case 'enum':
+      // ENUM/SET: the member's number (see checksumField).
       return { field: orN(`${q} + 0`, c.nullable), length: null };
     case 'text':
-    case 'enum':
-    case 'other':
       return { field: asText, length };
+    case 'other':
+      // Its length as it goes in (CAST AS BINARY of a UUID is 16 bytes, its text 36).
+      return { field: asText, length: orN(`LENGTH(${asText})`, c.nullable) };
     case 'binary':
       return { field: q, length };
     case 'long-text':
@@ -285,7 +309,6 @@ function stringMaxBytes(c: Pick<ColumnInfo, 'dataType' | 'columnType' | 'charset
   const kind = columnKind(c);
   if (type === 'tinytext' || type === 'tinyblob') return 255;
   if (type === 'text' || type === 'blob') return 65_535;
-  if (kind === 'enum') return c.columnType.length * charBytes(c.charset); // the labels are inside the type
   if (kind === 'other' && OTHER_TEXT_CHARS[type]) return OTHER_TEXT_CHARS[type]!;
   const n = declaredLength(c.columnType);
   if (n === null) return LONG_VALUE;
@@ -331,7 +354,7 @@ export function rowStringMaxBytes(columns: readonly Pick<ColumnInfo, 'dataType' 
 /** Whether a column's bytes (not a hash of them) go in the row string when strings go in raw. */
 function rawInRowString(c: Pick<ColumnInfo, 'dataType' | 'charset'>, hash: 'fast' | 'strong', rawLobs: boolean): boolean {
   const kind = columnKind(c);
-  if (kind === 'text' || kind === 'binary' || kind === 'enum' || kind === 'other') return true;
+  if (kind === 'text' || kind === 'binary' || kind === 'other') return true;
   return hash === 'fast' && rawLobs && isSmallLob(c);
 }
 
@@ -344,5 +367,5 @@ const SMALL_LOBS = new Set(['tinytext', 'text', 'tinyblob', 'blob']);
 /** Kinds whose field is the column's own text in its character set (charset matters to CONCAT_WS). */
 export function carriesText(c: Pick<ColumnInfo, 'dataType' | 'charset'>, rawLob = false): boolean {
   const k = columnKind(c);
-  return k === 'text' || k === 'enum' || k === 'other' || (rawLob && k === 'long-text' && isSmallLob(c));
+  return k === 'text' || k === 'other' || (rawLob && k === 'long-text' && isSmallLob(c));
 }

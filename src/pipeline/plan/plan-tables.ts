@@ -51,6 +51,7 @@ export function planTables(
         p.replicas.push(label);
         const copy = byName.get(p.table.qualified)!;
         if (p.table.transactional && !copy.transactional) p.table = { ...p.table, transactional: false, engine: `${p.table.engine ?? '?'} (${copy.engine ?? 'non-transactional'} on ${label})` };
+        p.table = withNullableOf(p.table, copy);
       }
       else schemaDrift.push({ table: p.table.qualified, replica: label, reason: v.reason, primaryRows: 0, replicaRows: 0 });
     }
@@ -60,4 +61,16 @@ export function planTables(
     for (const t of extra) schemaDrift.push({ table: t.qualified, replica: label, reason: 'table exists only on the replica', primaryRows: 0, replicaRows: 0 });
   }
   return { tables, schemaDrift };
+}
+
+/**
+ * The table as rows are hashed: a column nullable on a replica is hashed as nullable everywhere
+ * (every server runs the same SQL, built from this). Hashed as the primary's NOT NULL, a NULL on
+ * the replica would have no NULL mark: MySQL-family fast row strings skip a NULL field, and a
+ * row (1,'x,7',NULL) would read like (1,'x',7).
+ */
+function withNullableOf(t: TableInfo, copy: TableInfo): TableInfo {
+  const nullable = new Set(copy.columns.filter((c) => c.nullable).map((c) => c.name));
+  if (!t.columns.some((c) => !c.nullable && nullable.has(c.name))) return t;
+  return { ...t, columns: t.columns.map((c) => (!c.nullable && nullable.has(c.name) ? { ...c, nullable: true } : c)) };
 }

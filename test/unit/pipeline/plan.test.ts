@@ -54,6 +54,13 @@ describe('chooseKey', () => {
     expect(chooseKey(table('s', 't', cols, [nullable, uk]))?.columns.map((c) => c.name)).toEqual(['b']);
     expect(chooseKey(table('s', 't', cols, [nullable]))).toBeNull();
   });
+  it('no key with a FLOAT(M,D)/DOUBLE(M,D) column (compared at D decimals, stored in full after an instant ALTER)', () => {
+    const pk: IndexInfo = { name: 'PRIMARY', columns: ['x'], unique: true, primary: true, allNotNull: true };
+    const uk: IndexInfo = { name: 'uk', columns: ['id'], unique: true, primary: false, allNotNull: true };
+    expect(chooseKey(table('s', 't', [col('x', 'double(10,2)'), col('id')], [pk, uk]))?.index).toBe('uk');
+    expect(chooseKey(table('s', 't', [col('x', 'float(7,3)')], [pk]))).toBeNull();
+    expect(chooseKey(table('s', 't', [col('x', 'double')], [pk]))?.index).toBe('PRIMARY');
+  });
 });
 
 describe('compareTableSchema', () => {
@@ -113,6 +120,14 @@ describe('compareTableSchema', () => {
     const plan = planTables([p], new Map([['r1:1', [p]], ['r2:1', [myisam]]]), {}, 'p');
     expect(plan.tables[0]!.table).toMatchObject({ transactional: false, engine: 'InnoDB (MyISAM on r2:1)' });
     expect(planTables([p], new Map([['r1:1', [p]]]), {}, 'p').tables[0]!.table.transactional).toBe(true);
+  });
+  it('planTables: a column nullable on a replica is hashed as nullable on every server (a NULL there keeps its mark)', () => {
+    const strict = table('s', 't', [col('id'), col('name', 'varchar(20)', false, 2), col('n', 'int', false, 3)]);
+    const loose = table('s', 't', [col('id'), col('name', 'varchar(20)', false, 2), col('n', 'int', true, 3)]);
+    const plan = planTables([strict], new Map([['r1:1', [strict]], ['r2:1', [loose]]]), {}, 'p');
+    expect(plan.tables[0]!.replicas).toEqual(['r1:1', 'r2:1']);
+    expect(plan.tables[0]!.table.columns.map((c) => c.nullable)).toEqual([false, false, true]);
+    expect(planTables([strict], new Map([['r1:1', [strict]]]), {}, 'p').tables[0]!.table).toBe(strict);
   });
 });
 

@@ -245,6 +245,19 @@ describe('fastRowString', () => {
   it('FLOAT widened to DOUBLE, BIT as a number', () => {
     expect(fastRowString([col('f', 'float'), col('x', 'bit(3)', { nullable: true })])).toBe("CONCAT_WS(',', `f` + 0e0, IFNULL(`x` + 0,'N'))");
   });
+  it('DOUBLE(M,D) widened too (it prints D decimals of a value an instant ALTER kept whole); a plain DOUBLE as it is', () => {
+    expect(fastRowString([col('d', 'double(10,2)'), col('e', 'double')])).toBe("CONCAT_WS(',', `d` + 0e0, `e`)");
+    expect(checksumField(col('d', 'double(10,2)'), '`d`')).toBe("IFNULL(`d` + 0e0,'N'),','");
+  });
+  it("ENUM and SET as their member's number (the error value 0 and a '' member print alike)", () => {
+    const e = col('e', "enum('','a')", { charset: 'utf8mb4', nullable: true });
+    expect(fastRowString([col('id', 'int(11)'), e, col('s', "set('','a')", { charset: 'utf8mb4' })])).toBe("CONCAT_WS(',', `id`, IFNULL(`e` + 0,'N'), `s` + 0)");
+    expect(checksumField(e, '`e`')).toBe("IFNULL(`e` + 0,'N'),','");
+  });
+  it('a type without a charset of its own (UUID) with mixed text: its length slot measures what goes in', () => {
+    const s = fastRowString([col('u', 'uuid', { nullable: true }), text('a'), col('b', 'varchar(9)', { charset: 'latin1' })]);
+    expect(s).toBe("CONCAT_WS(',', CAST(`u` AS BINARY), CAST(`a` AS BINARY), CAST(`b` AS BINARY), IFNULL(LENGTH(CAST(`u` AS BINARY)),'N'), LENGTH(`b`))");
+  });
 });
 
 describe('row strings within max_allowed_packet (over it CONCAT_WS is NULL and a row leaves the hash)', () => {
