@@ -38,9 +38,12 @@ function keyDisplayExpr(c: ColumnInfo): string {
   return `CAST(${q} AS CHAR)`;
 }
 
-/** The column's row-hash field (the very encoding of the chunk checksum), inline or as its SHA1. */
+/**
+ * The column's row-hash field, strings as their SHA1 (a raw one over max_allowed_packet would be
+ * 'N', like NULL), inline or as its SHA1.
+ */
 function cellExpr(c: ColumnInfo): string {
-  const x = `CONCAT(${checksumField(c, quoteIdent(c.name))})`;
+  const x = `CONCAT(${checksumField(c, quoteIdent(c.name), true)})`;
   return `IF(LENGTH(${x}) > ${CELL_INLINE_BYTES}, CONCAT('h:', SHA1(${x})), CONCAT('v:', HEX(${x})))`;
 }
 
@@ -120,12 +123,14 @@ export function parseRowPage(row: Row, req: RowPageRequest): import('../row-type
 }
 
 /**
- * Key-less tables: groups of identical rows (by the SHA1 of the row-hash string) after `after`.
- * Each page scans the table once; --nokey-max-rows keeps that bounded.
+ * Key-less tables: groups of identical rows (by the SHA1 of the row-hash string, every string in
+ * it hashed: a raw one over max_allowed_packet would read 'N', the same as NULL, and two long
+ * rows would be one group) after `after`. Each page scans the table once; --nokey-max-rows keeps
+ * that bounded.
  */
 export function hashPage(t: TableInfo, after: string | null, limit: number): Sql {
   checkPage(0, limit);
-  const inner = `SELECT UNHEX(SHA1(${rowString(t.columns)})) AS h FROM ${qualifiedName(t)}`;
+  const inner = `SELECT UNHEX(SHA1(${rowString(t.columns, 'hashed')})) AS h FROM ${qualifiedName(t)}`;
   return {
     sql: `SELECT HEX(h) AS h, COUNT(*) AS n FROM (${inner}) AS syncpoint_rows${after === null ? '' : ' WHERE h > UNHEX(?)'} GROUP BY h ORDER BY h LIMIT ${limit}`,
     params: after === null ? [] : [after],
@@ -212,7 +217,7 @@ export function parseRowLiterals(row: Row, t: TableInfo): string[] {
 
 function hashMatch(t: TableInfo, hash: string): string {
   if (!/^[0-9A-Fa-f]{40}$/.test(hash)) throw new Error(`not a row hash: ${JSON.stringify(hash)}`);
-  return `UNHEX(SHA1(${rowString(t.columns)})) = X'${hash.toUpperCase()}'`;
+  return `UNHEX(SHA1(${rowString(t.columns, 'hashed')})) = X'${hash.toUpperCase()}'`;
 }
 
 export function rowLiteralsByHash(t: TableInfo, hash: string): Sql {
