@@ -64,10 +64,15 @@ export function compareTableSchema(primary: TableInfo, replica: TableInfo | unde
 
 /**
  * Display widths of integer types ("int(11)" vs "int") are not a difference in stored data, nor is
- * "year(4)" (MySQL 5.7, MariaDB) vs "year" (MySQL 8.0.19+).
+ * "year(4)" (MySQL 5.7, MariaDB) vs "year" (MySQL 8.0.19+), nor the case of the type's name. The
+ * case of what is quoted in it is: ENUM('A','B') and ENUM('a','b') store the same member numbers
+ * (which the row hash carries) for different values.
  */
 function normalizeType(t: string): string {
-  return t.toLowerCase().replace(/^(tinyint|smallint|mediumint|int|bigint)\(\d+\)/, '$1').replace(/^year\(4\)/, 'year').trim();
+  const quoted = t.indexOf("'");
+  const head = (quoted < 0 ? t : t.slice(0, quoted)).toLowerCase();
+  const named = (head + (quoted < 0 ? '' : t.slice(quoted))).trim();
+  return named.replace(/^(tinyint|smallint|mediumint|int|bigint)\(\d+\)/, '$1').replace(/^year\(4\)/, 'year');
 }
 
 /** MySQL before 8.0.30 and MariaDB before 10.6 name utf8mb3 "utf8"; PostgreSQL's encodings are upper case. */

@@ -80,6 +80,12 @@ describe('compareTableSchema', () => {
   it('integer display width is not a difference', () => {
     expect(compareTableSchema(table('s', 't', [col('id', 'int(11)')]), table('s', 't', [col('id', 'int')])).ok).toBe(true);
   });
+  it("ENUM/SET members differing only in case are a difference (the hash carries member numbers); the type name's case is not", () => {
+    const v = compareTableSchema(table('s', 't', [col('e', "enum('A','B')")]), table('s', 't', [col('e', "enum('a','b')")]));
+    expect(v.ok === false && v.reason).toContain("e enum('A','B') vs enum('a','b')");
+    expect(compareTableSchema(table('s', 't', [col('e', "ENUM('A','B')")]), table('s', 't', [col('e', "enum('A','B')")])).ok).toBe(true);
+    expect(compareTableSchema(table('s', 't', [col('s', "set('x','Y')")]), table('s', 't', [col('s', "set('x','y')")])).ok).toBe(false);
+  });
   it('year(4) vs year (MySQL 8.0.19+ prints no width) is not a difference', () => {
     expect(compareTableSchema(table('s', 't', [col('y', 'year(4)')]), table('s', 't', [col('y', 'year')])).ok).toBe(true);
   });
