@@ -475,12 +475,13 @@ for (const engine of ENGINES as SandboxEngine[]) {
     });
 
     /**
-     * Pins a wrong "identical": key-less rows were grouped by the SHA1 of a raw row string; over
-     * max_allowed_packet a value's part read 'N' (like NULL), so two long rows were one group and
-     * a changed one went unnamed (and DELETE ... LIMIT could have taken the other).
+     * Pins a wrong "identical": key-less rows were grouped by the SHA1 of a raw row string; a
+     * value's part over max_allowed_packet (65,532 bytes and its length prefix) read 'N', like
+     * NULL, so two long rows were one group and a changed one went unnamed (and DELETE ... LIMIT
+     * could have taken the other).
      */
     if (engine === 'mariadb') {
-      it('key-less rows longer than max_allowed_packet are told apart: the changed one is named', async () => {
+      it('key-less rows whose row strings pass max_allowed_packet are told apart: the changed one is named', async () => {
         await execOnNode(info, 'primary', ['CREATE DATABASE dl', 'CREATE TABLE dl.long (v VARCHAR(65532) CHARACTER SET latin1 NOT NULL)', "INSERT INTO dl.long VALUES (REPEAT('a', 65532)), (REPEAT('b', 65532)), ('c')"], { binlog: true });
         await waitForReplicas(info);
         await inject(["UPDATE dl.long SET v = REPEAT('z', 65532) WHERE v LIKE 'b%'"]);

@@ -77,19 +77,6 @@ export function columnKind(c: Pick<ColumnInfo, 'dataType' | 'charset'>): ColumnK
 }
 
 /**
- * The field's contribution to the row string. Every encoding is self-delimiting so the
- * concatenation is unambiguous, and NULL ('N') differs from '' ("0:") and from 'NULL' ("4:NULL"):
- * - numbers and temporal values print without ',' and are followed by ',';
- * - byte strings carry their byte length: "<len>:<bytes>";
- * - TEXT/BLOB carry the SHA1 of their bytes (40 hex digits), spatial values their SRID and the
- *   SHA1 of their WKB ("<srid>:<40 hex>"), so a row stays far below max_allowed_packet (over it
- *   CONCAT and CAST return NULL and the row would vanish from the hash); with `hashStrings` (a
- *   server whose max_allowed_packet a row of raw strings could pass: strongStringMode) every
- *   string carries its SHA1.
- * Strings go in as raw bytes (CAST AS BINARY): a case-only change under a case-insensitive
- * collation, or trailing spaces in VARCHAR, must change the hash.
- */
-/**
  * FLOAT(M,D) and DOUBLE(M,D) print D decimals whatever the value holds: MariaDB keeps the full
  * value through an instant ALTER to such a type, so two different values can print alike.
  */
@@ -106,6 +93,20 @@ const PRINTED_AS_IS = new Set(['integer', 'decimal', 'year', 'temporal'] as cons
 type PrintedKind = typeof PRINTED_AS_IS extends Set<infer K> ? K : never;
 const printedAsIs = (k: ColumnKind): k is PrintedKind => PRINTED_AS_IS.has(k as PrintedKind);
 
+/**
+ * The field's contribution to the row string. Every encoding is self-delimiting so the
+ * concatenation is unambiguous, and NULL ('N') differs from '' ("0:") and from 'NULL' ("4:NULL"):
+ * - numbers and temporal values print without ',' and are followed by ','; FLOAT and
+ *   DOUBLE(M,D) widened to DOUBLE; ENUM/SET as their member's number;
+ * - byte strings carry their byte length: "<len>:<bytes>";
+ * - TEXT/BLOB carry the SHA1 of their bytes (40 hex digits), spatial values their SRID and the
+ *   SHA1 of their WKB ("<srid>:<40 hex>"), so a row stays far below max_allowed_packet (over it
+ *   CONCAT and CAST return NULL and the row would vanish from the hash); with `hashStrings` (a
+ *   server whose max_allowed_packet a row of raw strings could pass: strongStringMode) every
+ *   string carries its SHA1.
+ * Strings go in as raw bytes (CAST AS BINARY): a case-only change under a case-insensitive
+ * collation, or trailing spaces in VARCHAR, must change the hash.
+ */
 export function checksumField(c: Pick<ColumnInfo, 'dataType' | 'columnType' | 'charset'>, q: string, hashStrings = false): string {
   const kind = columnKind(c);
   if (printedAsIs(kind)) return `IFNULL(${q},'N'),','`;

@@ -54,6 +54,8 @@ function shownExpr(c: ColumnInfo): string {
   if (kind === 'float' || kind === 'double') return `CAST(${q} + 0e0 AS CHAR)`;
   if (kind === 'bit') return `CAST(${q} + 0 AS CHAR)`;
   if (kind === 'spatial') return `LEFT(ST_AsText(${q}), ${SHOW_CHARS + 1})`;
+  // Text as it is: a CAST of a value over max_allowed_packet is NULL, and would show as NULL.
+  if (kind === 'text' || kind === 'long-text') return `LEFT(${q}, ${SHOW_CHARS + 1})`;
   return `LEFT(CAST(${q} AS CHAR), ${SHOW_CHARS + 1})`;
 }
 

@@ -9,8 +9,9 @@ import { matchesFilter, selectTables, type TableFilter } from './table-filter.js
 
 export interface PlannedTable {
   /**
-   * The primary's table; marked non-transactional when any replica's copy is (MyISAM, Aria,
-   * MEMORY there): a snapshot does not hold that copy still, so it is re-checked as such.
+   * The primary's table, as checked on every server: marked non-transactional when any replica's
+   * copy is (MyISAM, Aria, MEMORY there: a snapshot does not hold that copy still, so it is
+   * re-checked as such), and with a column nullable wherever any replica's copy has it nullable.
    */
   readonly table: TableInfo;
   readonly key: ChosenKey | null;

@@ -284,6 +284,12 @@ describe('row strings within max_allowed_packet (over it CONCAT_WS is NULL and a
     expect(fastStringMode([id, ...texts(RAW_LOB_MAX)], MB16)).toBe('raw');
     expect(fastStringMode([id, ...texts(RAW_LOB_MAX + 1)], MB16)).toBe('raw-hashed-lobs');
     expect(strongStringMode([id, col('v', 'varchar(16000)', { charset: 'utf8mb4' })], MB16)).toBe('raw');
+    // The SQL itself: the same at 16 MB as with no limit at all, for both hashes.
+    const t = table('mixed', [id, col('v', 'varchar(16000)', { charset: 'utf8mb4', nullable: true }), ...texts(3), col('b', 'blob', { nullable: true })], pk);
+    for (const hash of ['fast', 'strong'] as const) {
+      expect(chunkChecksum(t, t.columns, [id], { lower: ['1'], upper: ['9'] }, hash, MB16).sql).toBe(chunkChecksum(t, t.columns, [id], { lower: ['1'], upper: ['9'] }, hash, Infinity).sql);
+    }
+    expect(chunkChecksum(t, t.columns, [id], { lower: null, upper: null }, 'fast', MB16).sql).toContain("CONCAT_WS(',', `id`, `v`, `t0`, `t1`, `t2`, `b`, IFNULL(LENGTH(`v`),'N'), LENGTH(`t1`), LENGTH(`t2`), IFNULL(LENGTH(`b`),'N'))");
   });
 
   it('a smaller max_allowed_packet: TEXT/BLOB hashed where raw ones could not fit, then every string', () => {
