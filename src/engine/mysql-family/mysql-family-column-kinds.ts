@@ -304,7 +304,7 @@ function declaredLength(columnType: string): number | null {
 /** Text forms of types this code knows no declared length for (MariaDB's own types). */
 const OTHER_TEXT_CHARS: Record<string, number> = { uuid: 36, inet4: 15, inet6: 39 };
 
-/** Longest value of a string-like column (CHAR, VARCHAR, BINARY, ENUM, SET, TEXT/BLOB, other), in bytes. */
+/** Longest value of a string-like column (CHAR, VARCHAR, BINARY, TEXT/BLOB, other), in bytes. */
 function stringMaxBytes(c: Pick<ColumnInfo, 'dataType' | 'columnType' | 'charset'>): number {
   const type = c.dataType.toLowerCase();
   const kind = columnKind(c);

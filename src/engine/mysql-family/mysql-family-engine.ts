@@ -16,14 +16,17 @@ import { mysqlFamilySql } from './mysql-family-sql.js';
 import { sessionSupply } from '../first-session.js';
 import { sameServerSession } from '../same-server.js';
 
-/** The version (and GTID mode) from a first session, which is kept: it becomes the engine's first session. */
-/** Which server a connection reached (same-server.ts): server_id is unique among replication peers. */
 /** max_allowed_packet's smallest value: what a server that does not say is taken to allow. */
 const MIN_MAX_PACKET = 1024;
 
+/** Which server a connection reached (same-server.ts): server_id is unique among replication peers. */
 const IDENTITY_COLUMNS = '@@GLOBAL.server_id AS server_id, @@hostname AS server_host, @@port AS server_port';
 const identityOf = (row: Record<string, unknown>) => `server_id ${String(row['server_id'])} on ${String(row['server_host'])}:${String(row['server_port'])}`;
 
+/**
+ * The version (and GTID mode) and max_allowed_packet from a first session, which is kept: it
+ * becomes the engine's first session.
+ */
 async function learnServer(connector: Connector, server: ServerRef, onClose: (s: MysqlFamilySession) => void): Promise<{ facts: ServerFacts; first: MysqlFamilySession; identity: string; maxRowBytes: number }> {
   const conn = await connector.open();
   const s = new MysqlFamilySession(conn, server, conn.threadId, errorContext(connector.config.spec), onClose);

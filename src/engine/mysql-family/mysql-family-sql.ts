@@ -203,7 +203,8 @@ function fastChecksum(columns: readonly ColumnInfo[], from: string, where: Sql, 
  * How the fast row string carries strings on servers whose max_allowed_packet is
  * `maxRowBytes` (the smallest of those compared): raw while the longest possible row fits (TEXT
  * and BLOB too while a table has at most RAW_LOB_MAX of them), TEXT/BLOB hashed when only that
- * fits, every string hashed otherwise (MySQL 5.5's 1 MB default, or a server set lower).
+ * fits (many TEXT columns under MySQL 5.5's 1 MB default), every string hashed otherwise (a
+ * server set below the 64 kB a row's other columns can hold).
  */
 export function fastStringMode(columns: readonly ColumnInfo[], maxRowBytes: number): StringMode {
   if (columns.filter(isSmallLob).length <= RAW_LOB_MAX && rowStringMaxBytes(columns, 'fast', 'raw') <= maxRowBytes) return 'raw';
