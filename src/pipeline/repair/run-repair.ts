@@ -85,6 +85,8 @@ export async function runRepair(o: RepairOptions): Promise<RepairResult> {
   };
   const script: string[] = [];
   let failed = false;
+  /** Tables whose repair failed before it wrote anything. */
+  const untouched = new Set<RepairTable>();
   try {
     if (o.diff.primary !== topo.primary.label) throw usageError(`the diff was taken against primary ${o.diff.primary}, not ${topo.primary.label}`);
     const pe = topo.primary.engine;
@@ -131,6 +133,7 @@ export async function runRepair(o: RepairOptions): Promise<RepairResult> {
         } catch (err) {
           if (err instanceof SyncpointError && (err.kind === 'interrupted' || err.kind === 'usage')) throw err;
           failed = true;
+          if (p.entry.statements === 0) untouched.add(p.entry);
           const msg = messageOf(err);
           const hint = /read.only/i.test(msg) && mode === 'apply-replica' ? ' (writing a read_only replica needs READ_ONLY ADMIN or SUPER; PostgreSQL: only a logical subscriber can be written)' : '';
           p.entry.reason = `transaction ${Math.floor(i / ROWS_PER_TRANSACTION) + 1} failed and was rolled back: ${msg}${hint}`;
@@ -151,8 +154,15 @@ export async function runRepair(o: RepairOptions): Promise<RepairResult> {
   } else if (rows === 0) {
     result.verdict = 'clean';
   } else {
-    // 5. follow-up check on what was repaired
-    const names = [...new Set(result.tables.map((t) => t.table))];
+    // 5. follow-up check on what was repaired. Not of a table whose repair failed before it
+    // wrote anything (a replica that did not catch up, say): that check could only wait on the
+    // same replica, holding the primary's table lock (primary-lock) while it does.
+    const names = [...new Set(result.tables.filter((t) => !untouched.has(t)).map((t) => t.table))];
+    if (names.length === 0) {
+      result.verdict = 'incomplete';
+      result.durationMs = Date.now() - started;
+      return result;
+    }
     try {
       const check = await o.followUp(names);
       result.followUp = {
