@@ -226,8 +226,8 @@ export function chunkChecksum(t: TableInfo, columns: readonly ColumnInfo[], key:
   const from = qualifiedName(t) + (key && where.sql ? forceIndex(t, key) : '');
   const fast = hash === 'fast' && key !== null;
   const mode = fast ? fastStringMode(columns, maxRowBytes) : strongStringMode(columns, maxRowBytes);
-  const longest = rowStringMaxBytes(columns, fast ? 'fast' : 'strong', mode);
-  if (mode === 'hashed' && longest > maxRowBytes) {
+  const longest = mode === 'hashed' ? rowStringMaxBytes(columns, fast ? 'fast' : 'strong', mode) : 0;
+  if (longest > maxRowBytes) {
     throw new Error(
       `${qualifiedName(t)}: a row's checksum string can reach ${longest} bytes, over max_allowed_packet (${maxRowBytes}) on a server compared; raise max_allowed_packet there`,
     );

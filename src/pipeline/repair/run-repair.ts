@@ -158,21 +158,19 @@ export async function runRepair(o: RepairOptions): Promise<RepairResult> {
     // wrote anything (a replica that did not catch up, say): that check could only wait on the
     // same replica, holding the primary's table lock (primary-lock) while it does.
     const names = [...new Set(result.tables.filter((t) => !untouched.has(t)).map((t) => t.table))];
-    if (names.length === 0) {
-      result.verdict = 'incomplete';
-      result.durationMs = Date.now() - started;
-      return result;
-    }
-    try {
-      const check = await o.followUp(names);
-      result.followUp = {
-        verdict: check.verdict,
-        tables: check.tables.map((t) => ({ table: t.table, replica: t.replica, status: t.status, ...(t.reason ? { reason: t.reason } : {}) })),
-      };
-      result.verdict = check.verdict === 'drift' ? 'failed' : check.verdict === 'consistent' && !refused && !failed ? 'passed' : 'incomplete';
-    } catch (err) {
-      result.error = `follow-up check failed: ${messageOf(err)}`;
-      result.verdict = 'incomplete';
+    if (names.length === 0) result.verdict = 'incomplete';
+    else {
+      try {
+        const check = await o.followUp(names);
+        result.followUp = {
+          verdict: check.verdict,
+          tables: check.tables.map((t) => ({ table: t.table, replica: t.replica, status: t.status, ...(t.reason ? { reason: t.reason } : {}) })),
+        };
+        result.verdict = check.verdict === 'drift' ? 'failed' : check.verdict === 'consistent' && !refused && !failed ? 'passed' : 'incomplete';
+      } catch (err) {
+        result.error = `follow-up check failed: ${messageOf(err)}`;
+        result.verdict = 'incomplete';
+      }
     }
   }
   result.durationMs = Date.now() - started;
