@@ -19,6 +19,13 @@ export type SqlValue = string | number | bigint | boolean | null | Buffer;
 export interface Sql {
   readonly sql: string;
   readonly params: readonly SqlValue[];
+  /**
+   * The statement hashes or compares strings built on the server, and a string the server cut
+   * short would make its answer wrong (MySQL family: a CONCAT or CAST over max_allowed_packet is
+   * NULL, with warning 1301, and the row drops out of the hash). The engine's session refuses
+   * such an answer with an error. Only engine SQL builders set it.
+   */
+  readonly refuseTruncation?: boolean;
 }
 
 export type Row = Record<string, unknown>;

@@ -12,6 +12,9 @@
  * values without drift must stay ok (no false alarm).
  */
 import { describe, expect, it } from 'vitest';
+import { parseDsn } from '../../src/config/dsn.js';
+import { connectEngine } from '../../src/engine/detect.js';
+import { chooseKey } from '../../src/pipeline/plan/choose-key.js';
 import { execOnNode, type SandboxEngine } from '../../src/sandbox/index.js';
 import { ENGINES, type SandboxHandle } from '../support/topology.js';
 import { checkReplica, loadTables, replicaSandbox } from '../support/replica-check.js';
@@ -200,6 +203,39 @@ function rowHashSuite(engine: SandboxEngine): void {
         for (const n of nodes) await execOnNode(sb.info, n, `SET GLOBAL max_allowed_packet = ${old}`);
       }
     }, 300_000);
+
+    // The row string's form is chosen from max_allowed_packet as read at connect; a session opened
+    // after the limit was lowered (a lane's, at a later sync point) cuts a long row string to NULL,
+    // alike on every server. The session refuses that answer (warning 1301) instead of returning a
+    // hash the row is missing from.
+    it('a row string cut short by a limit lowered after connecting is an error, never a hash', async () => {
+      const nodes = ['primary', replica];
+      const engines = await Promise.all(nodes.map((n) => connectEngine(parseDsn(sb.node(n).dsn))));
+      const old = Number((await execOnNode(sb.info, 'primary', 'SELECT @@GLOBAL.max_allowed_packet AS p'))[0]!.rows[0]!['p']);
+      try {
+        // The sessions opened at connect keep the limit they started with.
+        const firsts = await Promise.all(engines.map((e) => e.session()));
+        const big = (await engines[0]!.introspector.loadSchema(firsts[0]!, { schemas: ['rhp'] })).find((t) => t.name === 'big')!;
+        for (const n of nodes) await execOnNode(sb.info, n, 'SET GLOBAL max_allowed_packet = 65536');
+        const answers = await Promise.all(
+          engines.map(async (e) => {
+            const s = await e.session(); // a new connection: the lowered limit
+            expect(Number((await s.query('SELECT @@SESSION.max_allowed_packet AS p'))[0]!['p'])).toBe(65536);
+            const q = e.sql.chunkChecksum(big, big.columns, chooseKey(big)!.columns, { lower: null, upper: null }, 'fast', e.maxRowBytes!);
+            expect(q.sql, 'built at the limit read at connect: TEXT raw').not.toContain('CRC32(`b`)');
+            const refused = await s.query(q).then(() => null, (err: unknown) => err);
+            // Without the refusal: the rows over the limit drop out on both servers alike.
+            const unchecked = e.sql.parseChecksum((await s.query({ sql: q.sql, params: q.params }))[0]!);
+            return { refused, unchecked };
+          }),
+        );
+        for (const a of answers) expect(String(a.refused)).toMatch(/max_allowed_packet .*warning 1301/);
+        expect(answers[0]!.unchecked, 'the hazard: the drifted row is missing from both hashes').toEqual(answers[1]!.unchecked);
+      } finally {
+        for (const n of nodes) await execOnNode(sb.info, n, `SET GLOBAL max_allowed_packet = ${old}`);
+        await Promise.all(engines.map((e) => e.close()));
+      }
+    }, 120_000);
   }
 }
 

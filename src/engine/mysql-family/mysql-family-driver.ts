@@ -7,7 +7,7 @@ import { isIP } from 'node:net';
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import mysql from 'mysql2/promise';
 import type { ConnectionSpec } from '../../config/dsn.js';
-import { configError } from '../../errors.js';
+import { configError, SyncpointError } from '../../errors.js';
 import type { ConnectOptions, Session } from '../engine.js';
 import type { Row, ServerRef, Sql } from '../types.js';
 import { mapDriverError, type ErrorContext } from './mysql-family-errors.js';
@@ -157,6 +157,17 @@ export class Connector {
 /** How long close() waits for a graceful QUIT before dropping the socket. */
 const CLOSE_GRACE_MS = 2000;
 
+/** Warning 1301 (ER_WARN_ALLOWED_PACKET_OVERFLOWED) among SHOW WARNINGS rows, as "1301: message"; null when absent. */
+export function truncationWarning(rows: unknown): string | null {
+  if (!Array.isArray(rows)) return null;
+  for (const w of rows as Row[]) {
+    if (Number(w['Code']) === ER_WARN_ALLOWED_PACKET_OVERFLOWED) return `${ER_WARN_ALLOWED_PACKET_OVERFLOWED}: ${String(w['Message'] ?? '')}`;
+  }
+  return null;
+}
+
+const ER_WARN_ALLOWED_PACKET_OVERFLOWED = 1301;
+
 function isSql(q: Sql | string): q is Sql {
   return typeof q !== 'string';
 }
@@ -193,14 +204,20 @@ export class MysqlFamilySession implements Session {
   async query(q: Sql | string): Promise<Row[]> {
     const sql = isSql(q) ? q.sql : q;
     const values = isSql(q) ? (q.params as unknown[]) : undefined;
+    let rows: unknown;
+    let warnings: unknown = [];
     try {
-      const [rows] = await this.conn.query({ sql, values, rowsAsArray: false });
-      return Array.isArray(rows) ? (rows as Row[]) : [];
+      [rows] = await this.conn.query({ sql, values, rowsAsArray: false });
+      // The statement's own warnings: every statement that reads a table starts a fresh list.
+      if (isSql(q) && q.refuseTruncation) [warnings] = await this.conn.query({ sql: 'SHOW WARNINGS', rowsAsArray: false });
     } catch (err) {
       const mapped = mapDriverError(err, this.errors);
       if (mapped.kind === 'connection') this.dead = true;
       throw mapped;
     }
+    const cut = truncationWarning(warnings);
+    if (cut) throw new SyncpointError('server', `a value or row string the statement built passed max_allowed_packet and the server made it NULL (warning ${cut}): the answer would leave rows out; raise max_allowed_packet on every server`, this.server.label);
+    return Array.isArray(rows) ? (rows as Row[]) : [];
   }
 
   /** Close `child` together with this session (helper connections that belong to it). */

@@ -90,6 +90,7 @@ export function rowPage(req: RowPageRequest): Sql {
       (where.sql ? ` WHERE ${where.sql}` : '') +
       ` ORDER BY ${key.map((c) => orderExpr(c).order).join(', ')} LIMIT ${req.limit} OFFSET ${req.offset}`,
     params: where.params,
+    refuseTruncation: true,
   };
 }
 
@@ -136,6 +137,7 @@ export function hashPage(t: TableInfo, after: string | null, limit: number): Sql
   return {
     sql: `SELECT HEX(h) AS h, COUNT(*) AS n FROM (${inner}) AS syncpoint_rows${after === null ? '' : ' WHERE h > UNHEX(?)'} GROUP BY h ORDER BY h LIMIT ${limit}`,
     params: after === null ? [] : [after],
+    refuseTruncation: true,
   };
 }
 
@@ -224,11 +226,11 @@ function hashMatch(t: TableInfo, hash: string): string {
 
 export function rowLiteralsByHash(t: TableInfo, hash: string): Sql {
   const cols = insertableColumns(t).map((c, i) => `${literalExpr(c)} AS l${i}`);
-  return { sql: `SELECT ${cols.join(', ')} FROM ${qualifiedName(t)} WHERE ${hashMatch(t, hash)} LIMIT 1`, params: [] };
+  return { sql: `SELECT ${cols.join(', ')} FROM ${qualifiedName(t)} WHERE ${hashMatch(t, hash)} LIMIT 1`, params: [], refuseTruncation: true };
 }
 
 export function countByHash(t: TableInfo, hash: string): Sql {
-  return { sql: `SELECT COUNT(*) AS row_count FROM ${qualifiedName(t)} WHERE ${hashMatch(t, hash)}`, params: [] };
+  return { sql: `SELECT COUNT(*) AS row_count FROM ${qualifiedName(t)} WHERE ${hashMatch(t, hash)}`, params: [], refuseTruncation: true };
 }
 
 export function deleteByHash(t: TableInfo, hash: string, copies: number): string {

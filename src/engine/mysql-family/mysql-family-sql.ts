@@ -139,6 +139,7 @@ function strongChecksum(columns: readonly ColumnInfo[], from: string, where: Sql
   return {
     sql: `SELECT COUNT(*) AS row_count, ${half(1)} AS sum_hi, ${half(9)} AS sum_lo FROM (${inner}) AS syncpoint_rows`,
     params: where.params,
+    refuseTruncation: true,
   };
 }
 
@@ -196,6 +197,7 @@ function fastChecksum(columns: readonly ColumnInfo[], from: string, where: Sql, 
       `SELECT COUNT(*) AS row_count, BIT_XOR(CRC32(${fastRowString(columns, mode)}) * ${FAST_MIX}) AS row_xor FROM ${from}` +
       (where.sql ? ` WHERE ${where.sql}` : ''),
     params: where.params,
+    refuseTruncation: true,
   };
 }
 

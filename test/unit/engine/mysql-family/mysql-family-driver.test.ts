@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseDsn } from '../../../../src/config/dsn.js';
 import { SyncpointError } from '../../../../src/errors.js';
-import { connectionOptions, lockWaitSeconds, SESSION_SQL_MODE, sessionSetupStatements } from '../../../../src/engine/mysql-family/mysql-family-driver.js';
+import { connectionOptions, lockWaitSeconds, SESSION_SQL_MODE, sessionSetupStatements, truncationWarning } from '../../../../src/engine/mysql-family/mysql-family-driver.js';
+import { mysqlFamilySql } from '../../../../src/engine/mysql-family/mysql-family-sql.js';
 import { mapDriverError } from '../../../../src/engine/mysql-family/mysql-family-errors.js';
 import { parseServerVersion, type ServerFacts } from '../../../../src/engine/mysql-family/mysql-family-flavor.js';
 import { mariadbFlavor } from '../../../../src/engine/mariadb/mariadb-flavor.js';
@@ -170,5 +171,30 @@ describe('TLS refused', () => {
     });
     expect(e.kind).toBe('config');
     expect(e.oneLine()).toMatch(/^db1:3306: TLS is required/);
+  });
+});
+
+describe('truncation warnings', () => {
+  // SHOW WARNINGS rows as MariaDB 10.11 returns them after a CONCAT_WS over max_allowed_packet.
+  const cut = { Level: 'Warning', Code: 1301, Message: 'Result of concat_ws() was larger than max_allowed_packet (65536) - truncated' };
+  it('warning 1301 among others is named with its message', () => {
+    expect(truncationWarning([{ Level: 'Note', Code: 1003, Message: 'x' }, cut])).toBe(`1301: ${cut.Message}`);
+    expect(truncationWarning([{ ...cut, Code: '1301' }])).toMatch(/^1301: /);
+  });
+  it('no warnings, or others only, pass', () => {
+    expect(truncationWarning([])).toBeNull();
+    expect(truncationWarning([{ Level: 'Warning', Code: 1287, Message: 'deprecated' }])).toBeNull();
+    expect(truncationWarning(undefined)).toBeNull();
+  });
+  it('the chunk checksums and the diff reads that hash strings ask for the check; counts and boundaries do not', () => {
+    const t = { schema: 'd', name: 't', qualified: 'd.t', engine: 'InnoDB', transactional: true, unlogged: false, rowEstimate: 10, dataBytes: 0, collation: null, indexes: [], columns: [] };
+    const col = { name: 'id', ordinal: 1, dataType: 'int', columnType: 'int(11)', nullable: false, charset: null, collation: null, generated: 'no' as const };
+    const tab = { ...t, columns: [col], indexes: [{ name: 'PRIMARY', columns: ['id'], unique: true, primary: true, allNotNull: true }] };
+    for (const hash of ['fast', 'strong'] as const) expect(mysqlFamilySql.chunkChecksum(tab, tab.columns, [col], { lower: null, upper: null }, hash, 16 << 20).refuseTruncation).toBe(true);
+    expect(mysqlFamilySql.rows.hashPage(tab, null, 10).refuseTruncation).toBe(true);
+    expect(mysqlFamilySql.rows.countByHash(tab, 'a'.repeat(40)).refuseTruncation).toBe(true);
+    expect(mysqlFamilySql.rows.rowLiteralsByHash(tab, 'a'.repeat(40)).refuseTruncation).toBe(true);
+    expect(mysqlFamilySql.rows.rowPage({ table: tab, key: [col], range: { lower: null, upper: null }, offset: 0, limit: 10, showValues: true }).refuseTruncation).toBe(true);
+    expect(mysqlFamilySql.rowCount(tab).refuseTruncation).toBeUndefined();
   });
 });
