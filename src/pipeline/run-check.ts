@@ -311,6 +311,9 @@ function driftReason(e: TableResult, mode: 'check' | 'counts'): string {
 }
 
 
+/** A re-check whose table was given up on before it got a lane. */
+class GivenUp extends Error {}
+
 /** A chunk that cannot run in this lane; retried at a fresh sync point, given up after CHUNK_ATTEMPTS. */
 class ChunkRetry extends Error {
   constructor(readonly why: 'blocked' | 'lost' | 'changed', message: string) {
@@ -370,6 +373,8 @@ class TableCheck {
   private readonly started = Date.now();
   private source: RangeSource | null = null;
   private workers = 0;
+  /** A range was handed out whose chunk ended in an error: the table is not complete, whatever the source says. */
+  private abandoned = false;
   /** Entries are final and the checkpoint has the table (at the end, or at once when skipped or resumed done). */
   private closed = false;
   private counted = false;
@@ -412,7 +417,12 @@ class TableCheck {
         throw err;
       }
       if (!next) return;
-      if (!(await this.chunk(next, live))) return;
+      try {
+        if (!(await this.chunk(next, live))) return;
+      } catch (err) {
+        this.abandoned = true;
+        throw err;
+      }
     }
   }
 
@@ -430,6 +440,10 @@ class TableCheck {
     this.ctx.sync.deactivate(this.t.qualified);
     if (this.closed) return true;
     this.closed = true;
+    // A range was taken and never checked (its chunk ended in an error, the run's or the
+    // table's): the entries not final yet were not fully compared, and the run's end says so
+    // ("not checked"); the checkpoint gets no final record, so a resumed run checks the table again.
+    if (this.abandoned) return true;
     for (const e of this.entries) {
       if (!finished.has(e) && !this.ctx.sync.failedReplicas.has(e.replica)) {
         e.durationMs += Date.now() - this.started;
@@ -562,8 +576,21 @@ class TableCheck {
     let suspect: Suspect | null = null;
     const outcomes: Record<string, ChunkReplicaOutcome> = {};
     for (const e of live) {
-      if (finished.has(e)) continue;
       const r = res.replicas.get(e.replica);
+      if (finished.has(e)) {
+        // Skipped or failed by a concurrent chunk of this table while this one ran: a difference
+        // seen here still counts (reported as drift, the rest skipped or failed), nothing else does.
+        if (r?.ok && !sameChecksum(p, r.checksum)) {
+          outcomes[e.replica] = { rows: r.checksum.rows, same: false };
+          e.chunks++;
+          e.driftChunks++;
+          e.primaryRows += p.rows;
+          e.replicaRows += r.checksum.rows;
+          suspect ??= { planned: this.planned, range, replicas: new Map() };
+          suspect.replicas.set(e.replica, { primaryRows: p.rows, replicaRows: r.checksum.rows });
+        }
+        continue;
+      }
       e.chunks++;
       e.primaryRows += p.rows;
       outcomes[e.replica] = !r ? { absent: true } : r.ok ? { rows: r.checksum.rows, same: sameChecksum(p, r.checksum) } : { error: messageOf(r.error) };
@@ -656,12 +683,12 @@ async function recheck(ctx: RunContext, s: Suspect): Promise<void> {
   for (const l of s.replicas.keys()) if (ctx.sync.failedReplicas.has(l)) notRechecked(l, `replica left the run: ${ctx.sync.failedReplicas.get(l)}`);
   const labels = [...s.replicas.keys()].filter((l) => !ctx.sync.failedReplicas.has(l));
   if (labels.length === 0) return;
-  if (ctx.sync.isDropped(t.qualified)) {
+  const givenUp = () => {
     // Given up on (changed, or locked past every bounded wait) by another chunk: the difference
     // was seen at a synchronized point and is not disproved; it stays reported, saying why.
     for (const l of labels) notRechecked(l, 'the table was given up on before the re-check (changed, or locked past every bounded wait)');
-    return;
-  }
+  };
+  if (ctx.sync.isDropped(t.qualified)) return givenUp();
   const target: ChunkTarget = { table: t, key: ctx.mode === 'check' ? (s.planned.key?.columns ?? null) : null, range: s.range, hash: ctx.o.hash, maxRowBytes: ctx.maxRowBytes };
   const probe = ctx.mode === 'counts' ? countProbe(t) : checksumProbe(target);
   let res;
@@ -671,6 +698,9 @@ async function recheck(ctx: RunContext, s: Suspect): Promise<void> {
       if (!res.primary.ok) throw res.primary.error;
     } else {
       res = await onLane(ctx, t.qualified, async (lane) => {
+        // Given up on by another chunk while this one waited for its lane: the lane's sync point
+        // may not hold the table (primary-lock), and a match there would prove nothing.
+        if (ctx.sync.isDropped(t.qualified)) throw new GivenUp();
         const blocked = lane.blocked.get(t.qualified);
         if (blocked) throw new ChunkRetry(blocked.kind === 'changed' ? 'changed' : 'blocked', blocked.reason);
         const r = await runOnLane(lane, ctx.primary, ctx.replicaEngines, labels, probe);
@@ -681,6 +711,7 @@ async function recheck(ctx: RunContext, s: Suspect): Promise<void> {
     }
   } catch (err) {
     if (endsTheRun(err)) throw err;
+    if (err instanceof GivenUp) return givenUp();
     const changed = err instanceof ChunkRetry && err.why === 'changed' ? err.message : tableChangedReason(err);
     if (changed) {
       // The table changed (renamed, dropped, altered) before the re-check: the difference was seen

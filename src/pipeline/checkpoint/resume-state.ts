@@ -57,7 +57,8 @@ export function resumeFor(p: TableProgress | undefined, key: readonly string[] |
   if (!p || !sameNames(p.key, key) || (p.chunks.length === 0 && !p.final)) return null;
   const acc = new Map<string, { status: TableStatus; reason?: string; primaryRows: number; replicaRows: number; chunks: number; driftChunks: number; durationMs: number; gap: boolean }>();
   const first = p.chunks[0];
-  for (const label of Object.keys(first?.replicas ?? {})) acc.set(label, { status: 'ok', primaryRows: 0, replicaRows: 0, chunks: 0, driftChunks: 0, durationMs: 0, gap: false });
+  // Only the replicas checked now: one the earlier run had and this one has not carries nothing.
+  for (const label of Object.keys(first?.replicas ?? {})) if (replicas.includes(label)) acc.set(label, { status: 'ok', primaryRows: 0, replicaRows: 0, chunks: 0, driftChunks: 0, durationMs: 0, gap: false });
   const suspects: { range: ChunkRange; replicas: Map<string, { primaryRows: number; replicaRows: number }> }[] = [];
   for (const c of p.chunks) {
     let suspect: Map<string, { primaryRows: number; replicaRows: number }> | null = null;
@@ -84,7 +85,11 @@ export function resumeFor(p: TableProgress | undefined, key: readonly string[] |
     if (suspect) suspects.push({ range: { lower: c.lower as KeyValues | null, upper: c.upper as KeyValues | null }, replicas: suspect });
   }
   const last = p.chunks[p.chunks.length - 1];
-  const done = p.final !== null || (last !== undefined && last.upper === null);
+  const complete = last !== undefined && last.upper === null;
+  // A final "ok" says every range was compared: trusted only with the chunks to show for it (a
+  // run before this check could close a table whose last range was taken but never checked).
+  if (p.final && !complete && p.final.entries.some((e) => e.status === 'ok')) return null;
+  const done = p.final !== null || complete;
   const entries = new Map<string, CarriedEntry>();
   for (const label of replicas) {
     const a = acc.get(label);

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { decodeJson, encodeJson } from '../../../src/history/codec.js';
 import { driftFirstSeen } from '../../../src/history/drift-streak.js';
 import { FileHistoryStore } from '../../../src/history/file-store.js';
-import type { ChunkRecord, RunSummaryRecord, StartRecord } from '../../../src/history/records.js';
+import type { ChunkRecord, RunSummaryRecord, StartRecord, TableRecord } from '../../../src/history/records.js';
 import { checkRunId, clusterName, newRunId } from '../../../src/history/run-id.js';
 import { resumeFor, tableProgress } from '../../../src/pipeline/checkpoint/resume-state.js';
 
@@ -76,6 +76,22 @@ describe('resume state', () => {
     expect(r.done).toBe(true);
     expect(r.entries.get(R2)).toMatchObject({ status: 'error', reason: 'chunk failed on replica: boom' });
     expect(r.entries.get(R1)).toMatchObject({ status: 'ok', chunks: 2, replicaRows: 13 });
+  });
+
+  it('a final "ok" without the chunks to show for it is not trusted (an earlier version closed a table whose last range was never checked)', () => {
+    const final = (status: 'ok' | 'skipped'): TableRecord => ({ type: 'table', table: 'd.t', key: ['id'], entries: [{ replica: R1, status, primaryRows: 0, replicaRows: 0, chunks: 0, driftChunks: 0, durationMs: 1 }] });
+    expect(resumeFor(tableProgress([final('ok')]).get('d.t'), ['id'], [R1])).toBeNull();
+    expect(resumeFor(tableProgress([chunk('d.t', 0, null, [10], { [R1]: { rows: 10, same: true } }), final('ok')]).get('d.t'), ['id'], [R1])).toBeNull();
+    // Complete: carried as done. Skipped part-way: carried as it was (nothing claims the rest matched).
+    expect(resumeFor(tableProgress([chunk('d.t', 0, null, null, { [R1]: { rows: 10, same: true } }), final('ok')]).get('d.t'), ['id'], [R1])?.done).toBe(true);
+    expect(resumeFor(tableProgress([final('skipped')]).get('d.t'), ['id'], [R1])?.entries.get(R1)?.status).toBe('skipped');
+  });
+
+  it('carries nothing for a replica the resumed run does not check', () => {
+    const recs = [chunk('d.t', 0, null, [10], { [R1]: { rows: 10, same: true }, [R2]: { rows: 9, same: false } })];
+    const r = resumeFor(tableProgress(recs).get('d.t'), ['id'], [R1])!;
+    expect([...r.entries.keys()]).toEqual([R1]);
+    expect(r.suspects).toEqual([]);
   });
 });
 
