@@ -72,6 +72,13 @@ export interface TableInfo {
   readonly transactional: boolean;
   /** PostgreSQL unlogged tables are not replicated at all. */
   readonly unlogged: boolean;
+  /**
+   * PostgreSQL: 'parent' for a plain table with classic (INHERITS) children, whose own rows are
+   * read with ONLY (each child is checked as a table of its own); 'partitioned' for a partitioned
+   * table, read whole (ONLY would read no rows). Absent otherwise. A field, not a side table, so
+   * that every copy of the TableInfo keeps it.
+   */
+  readonly inheritance?: 'parent' | 'partitioned';
   readonly columns: readonly ColumnInfo[];
   readonly indexes: readonly IndexInfo[];
   /** Planner estimate, may be stale or wildly wrong: used only for sizing, never for verdicts. */

@@ -244,6 +244,46 @@ for (const engine of ENGINES as SandboxEngine[]) {
       }
     });
 
+    if (engine === 'postgres') {
+      /**
+       * Pins a false drift: the mark that reads an inheritance parent with ONLY lived beside the
+       * TableInfo object, and the plan's copy (a column nullable on the subscriber only) lost it: the
+       * primary's parent was read with its child's rows. Here the subscriber's child is a table of its
+       * own and its parent's column nullable.
+       */
+      it('an inheritance parent is read with ONLY on every server, also when the plan copies it', async () => {
+        await execOnNode(info, target().name, ['CREATE SCHEMA inh', 'CREATE TABLE inh.p (id int PRIMARY KEY, x int)', 'CREATE TABLE inh.c (id int PRIMARY KEY, x int NOT NULL)']);
+        await execOnNode(info, 'primary', ['CREATE SCHEMA inh', 'CREATE TABLE inh.p (id int PRIMARY KEY, x int NOT NULL)', 'CREATE TABLE inh.c () INHERITS (inh.p)', 'ALTER TABLE inh.c ADD PRIMARY KEY (id)']);
+        // No DDL left: publish the new tables, copy the rows, wait.
+        await createTablesEverywhere(info, [], ['INSERT INTO inh.p SELECT g, g FROM generate_series(1, 10) g', 'INSERT INTO inh.c SELECT g, g FROM generate_series(11, 20) g']);
+        const res = await check({ primary: info.nodes[0]!.dsn, replicas: [target().dsn], filter: { databases: ['inh'] } });
+        expect(res.tables.map((t) => [t.table, t.status, t.primaryRows, t.replicaRows, t.reason ?? '']), JSON.stringify(res.tables)).toEqual([
+          ['inh.c', 'ok', 10, 10, ''],
+          ['inh.p', 'ok', 10, 10, ''],
+        ]);
+      });
+
+      /**
+       * Pins a repair that deleted rows it was not asked to: a key-less copy was picked by ctid alone,
+       * and a ctid names a row in every partition. Here the subscriber holds a second copy of (1, 'x')
+       * in one partition and (100, 'y') at the same ctid in the other.
+       */
+      it('repair of a key-less partitioned table deletes only the extra copy', async () => {
+        await createTablesEverywhere(
+          info,
+          ['CREATE SCHEMA kp', 'CREATE TABLE kp.t (a int, b text) PARTITION BY RANGE (a)', 'CREATE TABLE kp.t1 PARTITION OF kp.t FOR VALUES FROM (0) TO (50)', 'CREATE TABLE kp.t2 PARTITION OF kp.t FOR VALUES FROM (50) TO (200)', 'ALTER TABLE kp.t1 REPLICA IDENTITY FULL', 'ALTER TABLE kp.t2 REPLICA IDENTITY FULL'],
+          ["INSERT INTO kp.t VALUES (1, 'x'), (100, 'y')"],
+        );
+        const sub = target();
+        await execOnNode(info, sub.name, ["INSERT INTO kp.t VALUES (1, 'x')"]);
+        const pair = { primary: info.nodes[0]!.dsn, replicas: [sub.dsn] };
+        const res = await repair({ ...pair, filter: { databases: ['kp'] }, apply: 'replica', allowKeyless: true });
+        expect(res.verdict, JSON.stringify(res)).toBe('passed');
+        const [rows] = await execOnNode(info, sub.name, ["SELECT a || ':' || b AS r FROM kp.t ORDER BY a"]);
+        expect(rows!.rows.map((r) => r['r'])).toEqual(['1:x', '100:y']);
+      });
+    }
+
     /**
      * Pins a bug: --apply replica locked the primary's table first and then waited up to
      * --sync-timeout for the replica to reach the locked position: the table's writers on the

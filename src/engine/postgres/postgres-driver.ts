@@ -26,7 +26,9 @@ function getTypeParser(oid: number, format?: string): (value: string) => unknown
 
 /**
  * Why each setting: value text must be identical on every server (time zone, date, interval,
- * float, bytea and money formats); lock waits must give up fast (lockWaitMs) while long checksum
+ * float, bytea and money formats; type and regclass names unquoted, whatever the database or role
+ * sets); row_security off: a table whose row-level security policy would hide rows from this role
+ * is an error (ask for a BYPASSRLS role), never a checksum of the rows it may see; lock waits must give up fast (lockWaitMs) while long checksum
  * statements and snapshots kept open between chunks must not be cut; search_path '' makes every
  * name the tool did not qualify resolve in pg_catalog only; JIT compiles every chunk statement
  * anew, which costs more than it saves on half-second chunks; read-only by default because the
@@ -42,6 +44,8 @@ export function sessionSetupSql(opts: Pick<ConnectOptions, 'lockWaitMs'>): strin
     'SET extra_float_digits = 3',
     "SET bytea_output = 'hex'",
     "SET lc_monetary = 'C'",
+    'SET quote_all_identifiers = off',
+    'SET row_security = off',
     `SET lock_timeout = '${lockMs}ms'`,
     'SET statement_timeout = 0',
     'SET idle_in_transaction_session_timeout = 0',

@@ -6,7 +6,7 @@
  * listed. Reading the root reads every partition, a subscriber may partition differently (or not
  * at all), and the primary key of a partitioned table holds across its partitions. Estimates,
  * sizes and `unlogged` are summed over the leaf partitions. Classic INHERITS children are tables
- * of their own; their parent is read with ONLY (see postgres-sql.ts).
+ * of their own; their parent is read with ONLY (TableInfo.inheritance, postgres-sql.ts).
  *
  * Indexes: partial, expression and invalid (failed CREATE INDEX CONCURRENTLY) indexes are left
  * out: none of them is a key of the whole table. INCLUDE columns are not key columns.
@@ -20,7 +20,6 @@
  */
 import type { Introspector, SchemaScope, Session } from '../engine.js';
 import type { ColumnInfo, IndexInfo, Row, Sql, SqlValue, TableInfo } from '../types.js';
-import { markInheritanceParent } from './postgres-sql.js';
 
 /** The tool's own schema (checkpoints, results) is never checked. */
 export const TOOL_SCHEMA = 'syncpoint';
@@ -69,6 +68,11 @@ WITH rel AS (
   JOIN pg_catalog.pg_class p ON p.oid = l.leaf
   LEFT JOIN pg_catalog.pg_class tc ON tc.oid = p.reltoastrelid
   GROUP BY l.root
+), unvalidated AS MATERIALIZED (
+  -- PostgreSQL 18: a NOT NULL ... NOT VALID constraint sets attnotnull, yet older rows may hold
+  -- NULL (earlier versions have no contype 'n' rows)
+  SELECT cn.conrelid AS relid, cn.conkey[1] AS attnum FROM pg_catalog.pg_constraint cn
+  WHERE cn.contype = 'n' AND NOT cn.convalidated AND cn.conrelid IN (SELECT oid FROM rel)
 )
 SELECT r.nspname AS schema, r.relname AS name, r.relkind::text AS kind,
   r.relkind = 'r' AND r.relhassubclass AS inheritance_parent,
@@ -83,10 +87,12 @@ SELECT r.nspname AS schema, r.relname AS name, r.relkind::text AS kind,
       'dataType', CASE WHEN ty.typcategory = 'A' AND et.oid IS NOT NULL
                        THEN CASE WHEN etn.nspname = 'pg_catalog' THEN et.typname::text ELSE etn.nspname || '.' || et.typname END || '[]'
                        ELSE CASE WHEN tyn.nspname = 'pg_catalog' THEN ty.typname::text ELSE tyn.nspname || '.' || ty.typname END END,
-      'nullable', NOT a.attnotnull,
+      'nullable', NOT a.attnotnull OR a.attnum IN (SELECT v.attnum FROM unvalidated v WHERE v.relid = a.attrelid),
       'generated', a.attgenerated::text,
       'collation', CASE WHEN a.attcollation = 0 THEN NULL WHEN co.collname = 'default' THEN d.datcollate::text ELSE co.collname::text END,
-      'charset', CASE WHEN a.attcollation <> 0 THEN pg_catalog.pg_encoding_to_char(d.encoding)::text END,
+      'charset', CASE WHEN a.attcollation <> 0 OR NOT (coalesce(et.typcategory, ty.typcategory) IN ('B', 'D', 'G', 'I', 'N', 'T', 'V')
+                         OR coalesce(et.oid, ty.oid) IN ('pg_catalog.bytea'::pg_catalog.regtype, 'pg_catalog.uuid'::pg_catalog.regtype, 'pg_catalog.pg_lsn'::pg_catalog.regtype))
+                      THEN pg_catalog.pg_encoding_to_char(d.encoding)::text END,
       'compareSchema', (SELECT opn.nspname::text FROM pg_catalog.pg_operator o JOIN pg_catalog.pg_namespace opn ON opn.oid = o.oprnamespace
          WHERE o.oprname = '>' AND o.oprleft = coalesce(nullif(ty.typbasetype, 0), ty.oid) AND o.oprright = o.oprleft
            AND opn.nspname <> 'pg_catalog' LIMIT 1)
@@ -107,7 +113,7 @@ SELECT r.nspname AS schema, r.relname AS name, r.relkind::text AS kind,
                   FROM pg_catalog.unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
                   JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
                   WHERE k.ord <= i.indnkeyatts),
-      'allNotNull', (SELECT bool_and(a.attnotnull)
+      'allNotNull', (SELECT bool_and(a.attnotnull AND a.attnum NOT IN (SELECT v.attnum FROM unvalidated v WHERE v.relid = a.attrelid))
                      FROM pg_catalog.unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
                      JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
                      WHERE k.ord <= i.indnkeyatts)
@@ -147,8 +153,8 @@ function json<T>(v: unknown): T | null {
   return (typeof v === 'string' ? JSON.parse(v) : v) as T;
 }
 
-/** One catalog row -> TableInfo. `inheritanceParent` is kept aside for the SQL builders. */
-export function mapTableRow(row: Row): { table: TableInfo; inheritanceParent: boolean } {
+/** One catalog row -> TableInfo. */
+export function mapTableRow(row: Row): { table: TableInfo } {
   const schema = String(row['schema']);
   const name = String(row['name']);
   const columns: ColumnInfo[] = (json<RawColumn[]>(row['columns']) ?? []).map((c) =>
@@ -188,17 +194,14 @@ export function mapTableRow(row: Row): { table: TableInfo; inheritanceParent: bo
     rowEstimate: Number.isFinite(estimate) && estimate > 0 ? Math.round(estimate) : 0,
     dataBytes: Number(row['data_bytes']) || 0,
     collation: null,
+    ...(row['inheritance_parent'] === true ? { inheritance: 'parent' as const } : row['kind'] === 'p' ? { inheritance: 'partitioned' as const } : {}),
   });
-  return { table, inheritanceParent: row['inheritance_parent'] === true };
+  return { table };
 }
 
 export const postgresIntrospector: Introspector = Object.freeze({
   async loadSchema(s: Session, scope: SchemaScope): Promise<TableInfo[]> {
     const rows = await s.query(loadSchemaSql(scope));
-    return rows.map((row) => {
-      const { table, inheritanceParent } = mapTableRow(row);
-      if (inheritanceParent) markInheritanceParent(table);
-      return table;
-    });
+    return rows.map((row) => mapTableRow(row).table);
   },
 });

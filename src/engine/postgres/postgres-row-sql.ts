@@ -144,10 +144,13 @@ export function countByHash(t: TableInfo, hash: string): Sql {
   return { sql: `SELECT count(*) AS n FROM ${from(t)} WHERE ${hashMatch(t, hash)}`, params: [] };
 }
 
-/** No DELETE ... LIMIT in PostgreSQL: the copies are picked by ctid. */
+/**
+ * No DELETE ... LIMIT in PostgreSQL: the copies are picked by (tableoid, ctid). A ctid alone is
+ * a place in one heap: the same ctid is a row of every partition (or inheritance child) read too.
+ */
 export function deleteByHash(t: TableInfo, hash: string, copies: number): string {
   if (!Number.isSafeInteger(copies) || copies < 1) throw new Error(`bad copy count ${copies}`);
-  return `DELETE FROM ${from(t)} WHERE t.ctid IN (SELECT t.ctid FROM ${from(t)} WHERE ${hashMatch(t, hash)} LIMIT ${copies})`;
+  return `DELETE FROM ${from(t)} WHERE (t.tableoid, t.ctid) IN (SELECT t.tableoid, t.ctid FROM ${from(t)} WHERE ${hashMatch(t, hash)} LIMIT ${copies})`;
 }
 
 export function insert(t: TableInfo, literals: readonly string[]): string {

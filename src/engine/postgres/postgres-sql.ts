@@ -40,17 +40,10 @@ export function qualifiedName(t: Pick<TableInfo, 'schema' | 'name'>): string {
 /**
  * Tables with classic (INHERITS) children: their own rows are read with ONLY, since each child is
  * listed and checked as a table of its own. Partitioned tables must not get ONLY (it reads no rows
- * at all), and a TableInfo the introspector did not make is read without ONLY, which is correct
- * for every kind of table (at worst an inheritance parent's children are read twice).
+ * at all). See TableInfo.inheritance (plan-tables merges what the primary and replicas say).
  */
-const inheritanceParents = new WeakSet<TableInfo>();
-
-export function markInheritanceParent(t: TableInfo): void {
-  inheritanceParents.add(t);
-}
-
 export function from(t: TableInfo): string {
-  return `${inheritanceParents.has(t) ? 'ONLY ' : ''}${qualifiedName(t)} AS t`;
+  return `${t.inheritance === 'parent' ? 'ONLY ' : ''}${qualifiedName(t)} AS t`;
 }
 
 const col = (c: ColumnInfo) => `t.${quoteIdent(c.name)}`;

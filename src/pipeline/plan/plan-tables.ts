@@ -52,7 +52,7 @@ export function planTables(
         p.replicas.push(label);
         const copy = byName.get(p.table.qualified)!;
         if (p.table.transactional && !copy.transactional) p.table = { ...p.table, transactional: false, engine: `${p.table.engine ?? '?'} (${copy.engine ?? 'non-transactional'} on ${label})` };
-        p.table = withNullableOf(p.table, copy);
+        p.table = withInheritanceOf(withNullableOf(p.table, copy), copy);
       }
       else schemaDrift.push({ table: p.table.qualified, replica: label, reason: v.reason, primaryRows: 0, replicaRows: 0 });
     }
@@ -74,4 +74,14 @@ function withNullableOf(t: TableInfo, copy: TableInfo): TableInfo {
   const nullable = new Set(copy.columns.filter((c) => c.nullable).map((c) => c.name));
   if (!t.columns.some((c) => !c.nullable && nullable.has(c.name))) return t;
   return { ...t, columns: t.columns.map((c) => (!c.nullable && nullable.has(c.name) ? { ...c, nullable: true } : c)) };
+}
+
+/**
+ * How a PostgreSQL table is read, the same on every server: with ONLY where any server has
+ * inheritance children there (ONLY reads the same rows of a plain table), never where any has it
+ * partitioned (ONLY would read none of its rows).
+ */
+function withInheritanceOf(t: TableInfo, copy: TableInfo): TableInfo {
+  if (!copy.inheritance || t.inheritance === copy.inheritance || t.inheritance === 'partitioned') return t;
+  return { ...t, inheritance: copy.inheritance };
 }

@@ -135,6 +135,20 @@ describe('compareTableSchema', () => {
     expect(plan.tables[0]!.table.columns.map((c) => c.nullable)).toEqual([false, false, true]);
     expect(planTables([strict], new Map([['r1:1', [strict]]]), {}, 'p').tables[0]!.table).toBe(strict);
   });
+  it('planTables: a PostgreSQL table is read with ONLY where any server has inheritance children there, never where any has it partitioned; the mark survives the nullable copy', () => {
+    const plain = table('s', 't', [col('id'), col('n', 'int', false, 2)]);
+    const parent: TableInfo = { ...plain, inheritance: 'parent' };
+    const parted: TableInfo = { ...plain, inheritance: 'partitioned' };
+    const loose: TableInfo = { ...parent, columns: [col('id'), col('n', 'int', true, 2)] };
+    const how = (primary: TableInfo, ...replicas: TableInfo[]) => planTables([primary], new Map(replicas.map((r, i) => [`r${i}:1`, [r]])), {}, 'p').tables[0]!.table.inheritance;
+    expect(how(parent, loose)).toBe('parent');
+    expect(how(plain, parent)).toBe('parent');
+    expect(how(parent, plain)).toBe('parent');
+    expect(how(plain, parted)).toBe('partitioned');
+    expect(how(parent, parent, parted)).toBe('partitioned');
+    expect(how(parted, parent)).toBe('partitioned');
+    expect(how(plain, plain)).toBeUndefined();
+  });
 });
 
 describe('firstChunkRows', () => {

@@ -3,7 +3,6 @@ import {
   chunkChecksum,
   keyExtent,
   keyOperator,
-  markInheritanceParent,
   nextBoundary,
   parseBoundary,
   parseChecksum,
@@ -102,12 +101,12 @@ describe('chunk checksum', () => {
   });
 
   it('reads an inheritance parent with ONLY (its children are checked as tables of their own), nothing else', () => {
-    const parent = table({ name: 'parent' });
-    markInheritanceParent(parent);
+    const parent = { ...table({ name: 'parent' }), inheritance: 'parent' as const };
     expect(chunkChecksum(parent, [id], null, { lower: null, upper: null }, 'fast', Infinity).sql).toContain('FROM ONLY "app"."parent" AS t');
     expect(rowCount(parent).sql).toBe('SELECT count(*) AS n FROM ONLY "app"."parent" AS t');
-    // A look-alike object the introspector did not mark (e.g. a partitioned root) is never read with ONLY.
-    expect(rowCount({ ...parent }).sql).toBe('SELECT count(*) AS n FROM "app"."parent" AS t');
+    // A partitioned root is never read with ONLY (it would read no rows), nor a plain table.
+    expect(rowCount({ ...parent, inheritance: 'partitioned' }).sql).toBe('SELECT count(*) AS n FROM "app"."parent" AS t');
+    expect(rowCount(table({ name: 'parent' })).sql).toBe('SELECT count(*) AS n FROM "app"."parent" AS t');
   });
 
   it('parses count and the two sums into "<sum1>:<sum2>"', () => {
