@@ -89,7 +89,12 @@ SELECT r.nspname AS schema, r.relname AS name, r.relkind::text AS kind,
                        ELSE CASE WHEN tyn.nspname = 'pg_catalog' THEN ty.typname::text ELSE tyn.nspname || '.' || ty.typname END END,
       'nullable', NOT a.attnotnull OR a.attnum IN (SELECT v.attnum FROM unvalidated v WHERE v.relid = a.attrelid),
       'generated', a.attgenerated::text,
-      'collation', CASE WHEN a.attcollation = 0 THEN NULL WHEN co.collname = 'default' THEN d.datcollate::text ELSE co.collname::text END,
+      'collation', CASE WHEN a.attcollation = 0 THEN NULL
+                        WHEN co.collname = 'default' THEN CASE d.dj ->> 'datlocprovider'
+                          WHEN 'i' THEN 'icu:' || coalesce(d.dj ->> 'daticulocale', d.dj ->> 'datlocale')
+                          WHEN 'b' THEN 'builtin:' || (d.dj ->> 'datlocale')
+                          ELSE d.datcollate::text END
+                        ELSE co.collname::text END,
       'charset', CASE WHEN a.attcollation <> 0 OR NOT (coalesce(et.typcategory, ty.typcategory) IN ('B', 'D', 'G', 'I', 'N', 'T', 'V')
                          OR coalesce(et.oid, ty.oid) IN ('pg_catalog.bytea'::pg_catalog.regtype, 'pg_catalog.uuid'::pg_catalog.regtype, 'pg_catalog.pg_lsn'::pg_catalog.regtype))
                       THEN pg_catalog.pg_encoding_to_char(d.encoding)::text END,
@@ -103,7 +108,9 @@ SELECT r.nspname AS schema, r.relname AS name, r.relkind::text AS kind,
    LEFT JOIN pg_catalog.pg_type et ON et.oid = ty.typelem
    LEFT JOIN pg_catalog.pg_namespace etn ON etn.oid = et.typnamespace
    LEFT JOIN pg_catalog.pg_collation co ON co.oid = a.attcollation
-   CROSS JOIN (SELECT datcollate, encoding FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database()) d
+   -- The default collation's provider and locale by name: ICU (15+: daticulocale, 17+: datlocale)
+   -- and builtin (17+) defaults order text otherwise than a libc datcollate of the same text.
+   CROSS JOIN (SELECT db.datcollate, db.encoding, pg_catalog.to_jsonb(db.*) AS dj FROM pg_catalog.pg_database db WHERE db.datname = pg_catalog.current_database()) d
    WHERE a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped) AS columns,
   (SELECT pg_catalog.json_agg(pg_catalog.json_build_object(
       'name', ic.relname,

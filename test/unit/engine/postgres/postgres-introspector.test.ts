@@ -92,6 +92,8 @@ describe('catalog statement', () => {
     expect(all).toContain("cn.contype = 'n' AND NOT cn.convalidated");
     // The encoding is compared wherever a value's text can carry more than ASCII (json, enum, arrays of text...).
     expect(all).toMatch(/'charset', CASE WHEN a.attcollation <> 0 OR NOT \(coalesce\(et.typcategory, ty.typcategory\) IN \('B', 'D', 'G', 'I', 'N', 'T', 'V'\)/);
+    // An ICU or builtin default collation is named with its provider (a libc datcollate 'C' is another order).
+    expect(all).toContain("WHEN 'i' THEN 'icu:' || coalesce(d.dj ->> 'daticulocale', d.dj ->> 'datlocale')");
     const { sql, params } = loadSchemaSql({ schemas: ["it's", 'b'] });
     expect(sql).toContain('AND n.nspname IN ($1, $2)');
     expect(params).toEqual(["it's", 'b']);
