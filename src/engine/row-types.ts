@@ -96,7 +96,7 @@ export interface RowSql {
    */
   primaryRewrite(t: TableInfo, key: readonly ColumnInfo[], keyValues: KeyValues, literals: readonly string[] | null, kind: RowKind): PrimaryRewrite;
   /** Session statements before a primary-side rewrite transaction. */
-  primaryWriteSetup(): readonly string[];
+  primaryWriteSetup(t: TableInfo): readonly string[];
   relatedObjects(t: TableInfo): Sql;
   parseRelated(rows: readonly Row[]): RelatedObject[];
   /** Statements a printed script starts with so its literals mean the same on any session. */

@@ -264,6 +264,20 @@ for (const engine of ENGINES as SandboxEngine[]) {
       });
 
       /**
+       * Pins a repair that wrote NULL for a value that is not: `x IS NULL` is true of a composite
+       * whose fields are all NULL, so '(,)' became the literal NULL (through the primary too).
+       */
+      it('repair keeps a composite value whose fields are all NULL', async () => {
+        await createTablesEverywhere(info, ['CREATE SCHEMA cp', 'CREATE TYPE cp.pair AS (a int, b int)', 'CREATE TABLE cp.t (id int PRIMARY KEY, p cp.pair, v text)'], ["INSERT INTO cp.t VALUES (1, '(,)', 'x'), (2, NULL, 'y')"]);
+        const sub = target();
+        await execOnNode(info, sub.name, ["UPDATE cp.t SET v = 'changed'"]);
+        const res = await repair({ primary: info.nodes[0]!.dsn, replicas: [sub.dsn], filter: { databases: ['cp'] }, apply: 'replica' });
+        expect(res.verdict, JSON.stringify(res)).toBe('passed');
+        const [rows] = await execOnNode(info, sub.name, ["SELECT id || ':' || coalesce(p::text, 'NULL') || ':' || v AS r FROM cp.t ORDER BY id"]);
+        expect(rows!.rows.map((r) => r['r'])).toEqual(['1:(,):x', '2:NULL:y']);
+      });
+
+      /**
        * Pins a repair that deleted rows it was not asked to: a key-less copy was picked by ctid alone,
        * and a ctid names a row in every partition. Here the subscriber holds a second copy of (1, 'x')
        * in one partition and (100, 'y') at the same ctid in the other.
@@ -539,6 +553,27 @@ for (const engine of ENGINES as SandboxEngine[]) {
         } finally {
           for (const n of nodes) await execOnNode(info, n, `SET GLOBAL max_allowed_packet = ${old}`);
           await execOnNode(info, 'primary', ['DROP DATABASE dl'], { binlog: true });
+          await waitForReplicas(info);
+        }
+      });
+    }
+
+    /**
+     * Pins a repair that wrote another member: ENUM's error value (0, left by UPDATE IGNORE) was
+     * written by its label '', which names the real '' member (1). Members are written by number
+     * now, and 0 is refused in strict mode: the repair fails instead of writing a different value.
+     */
+    if (engine === 'mariadb') {
+      it("repair never writes ENUM's error value as the '' member", async () => {
+        await execOnNode(info, 'primary', ['CREATE DATABASE en', "CREATE TABLE en.t (id INT PRIMARY KEY, e ENUM('', 'a') NOT NULL, v INT NOT NULL)", "INSERT INTO en.t VALUES (1, 'a', 1), (2, 'a', 2)", "SET SESSION sql_mode = ''", "UPDATE en.t SET e = 'nope' WHERE id = 1"], { binlog: true });
+        await waitForReplicas(info);
+        try {
+          await inject(['UPDATE en.t SET v = v + 10']);
+          const res = await repair({ primary: info.nodes[0]!.dsn, replicas: [target().dsn], filter: { databases: ['en'] }, apply: 'replica' });
+          const [rows] = await execOnNode(info, target().name, ["SELECT GROUP_CONCAT(CONCAT(id, ':', e + 0, ':', v) ORDER BY id) AS r FROM en.t"]);
+          expect(rows!.rows[0]!['r'], JSON.stringify(res)).not.toMatch(/^1:1:/);
+        } finally {
+          await execOnNode(info, 'primary', ['DROP DATABASE en'], { binlog: true });
           await waitForReplicas(info);
         }
       });

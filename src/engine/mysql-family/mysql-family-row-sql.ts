@@ -165,9 +165,13 @@ function literalExpr(c: ColumnInfo): string {
       return orNull(`CAST(${q} + 0 AS CHAR)`);
     case 'temporal':
       return orNull(`QUOTE(${q})`);
+    case 'enum':
+      // The member's number: its label may name another member (ENUM's error value 0, left by
+      // UPDATE IGNORE, prints as '' like a real '' member). 0 is refused in strict mode, so such a
+      // value makes the repair fail rather than write a different member.
+      return orNull(`CAST(${q} + 0 AS CHAR)`);
     case 'text':
-    case 'long-text':
-    case 'enum': {
+    case 'long-text': {
       const cs = c.charset && /^[A-Za-z0-9_]+$/.test(c.charset) ? c.charset : null;
       return orNull(cs ? `CONCAT('CONVERT(X''', HEX(${q}), ''' USING ${cs})')` : `CONCAT('X''', HEX(${q}), '''')`);
     }
@@ -325,7 +329,10 @@ export const mysqlFamilyRowSql: RowSql = Object.freeze({
   commit: () => 'COMMIT',
   rollback: () => 'ROLLBACK',
   primaryRewrite: (t: TableInfo, key: readonly ColumnInfo[], keyValues: KeyValues, literals: readonly string[] | null) => primaryRewrite(t, key, keyValues, literals),
-  primaryWriteSetup: () => ["SET SESSION binlog_format = 'STATEMENT'"],
+  // The table's database as the default one: statements are replicated and filtered by it
+  // (replicate_ignore_db, binlog_ignore_db), as the application's own writes to it are; without it
+  // they would reach a replica that filters the database out.
+  primaryWriteSetup: (t: TableInfo) => ["SET SESSION binlog_format = 'STATEMENT'", `USE ${quoteIdent(t.schema)}`],
   relatedObjects,
   parseRelated,
   // The mode the statements were built under (NO_AUTO_VALUE_ON_ZERO: a key 0 stays 0).

@@ -100,9 +100,17 @@ function keyWhere(key: readonly ColumnInfo[], keyValues: KeyValues): string {
   return key.map((c, i) => `${col(c)} ${keyOperator([c], '=')} ${valueLiteral(keyValues[i]!, c)}`).join(' AND ');
 }
 
+/**
+ * The column's value as a SQL literal, 'NULL' for NULL. Tested on the text: `x IS NULL` is also
+ * true of a composite value whose fields are all NULL ('(,)'), which is not NULL.
+ */
+function valueLiteralExpr(c: ColumnInfo): string {
+  return `CASE WHEN (${col(c)}::text) IS NULL THEN 'NULL' ELSE quote_literal(${col(c)}::text) || ${literal(`::${c.columnType}`)} END`;
+}
+
 export function rowLiterals(t: TableInfo, key: readonly ColumnInfo[], keyValues: KeyValues, lock: boolean): Sql {
   const cols = insertableColumns(t).map(
-    (c, i) => `CASE WHEN ${col(c)} IS NULL THEN 'NULL' ELSE quote_literal(${col(c)}::text) || ${literal(`::${c.columnType}`)} END AS l${i}`,
+    (c, i) => `${valueLiteralExpr(c)} AS l${i}`,
   );
   return { sql: `SELECT ${cols.join(', ')} FROM ${from(t)} WHERE ${keyWhere(key, keyValues)}${lock ? ' FOR UPDATE' : ''}`, params: [] };
 }
@@ -111,7 +119,7 @@ export function rowsLiterals(t: TableInfo, key: readonly ColumnInfo[], keys: rea
   if (keys.length === 0) throw new Error('no keys to read');
   const sel = [
     ...key.map((c, i) => `${col(c)}::text AS k${i}`),
-    ...insertableColumns(t).map((c, i) => `CASE WHEN ${col(c)} IS NULL THEN 'NULL' ELSE quote_literal(${col(c)}::text) || ${literal(`::${c.columnType}`)} END AS l${i}`),
+    ...insertableColumns(t).map((c, i) => `${valueLiteralExpr(c)} AS l${i}`),
   ];
   return { sql: `SELECT ${sel.join(', ')} FROM ${from(t)} WHERE ${keys.map((k) => `(${keyWhere(key, k)})`).join(' OR ')}`, params: [] };
 }
@@ -135,7 +143,7 @@ function hashMatch(t: TableInfo, hash: string): string {
 
 export function rowLiteralsByHash(t: TableInfo, hash: string): Sql {
   const cols = insertableColumns(t).map(
-    (c, i) => `CASE WHEN ${col(c)} IS NULL THEN 'NULL' ELSE quote_literal(${col(c)}::text) || ${literal(`::${c.columnType}`)} END AS l${i}`,
+    (c, i) => `${valueLiteralExpr(c)} AS l${i}`,
   );
   return { sql: `SELECT ${cols.join(', ')} FROM ${from(t)} WHERE ${hashMatch(t, hash)} LIMIT 1`, params: [] };
 }
@@ -257,5 +265,5 @@ export const postgresRowSql: RowSql = Object.freeze({
   primaryWriteSetup: () => [],
   relatedObjects,
   parseRelated,
-  scriptPreamble: () => ["SET TimeZone = 'UTC'", "SET DateStyle = 'ISO, YMD'", "SET IntervalStyle = 'iso_8601'", 'SET extra_float_digits = 3'],
+  scriptPreamble: () => ["SET TimeZone = 'UTC'", "SET DateStyle = 'ISO, YMD'", "SET IntervalStyle = 'iso_8601'", 'SET extra_float_digits = 3', "SET lc_monetary = 'C'"],
 });

@@ -51,7 +51,19 @@ export function driftHints(r: CheckResult): Map<string, CheckHint> {
   return out;
 }
 
+/**
+ * Pairs the check did not compare (in error, skipped): nothing is known of their rows, so a diff
+ * narrowed to the check's findings cannot call them consistent. Reported as such, with the
+ * check's reason.
+ */
+export function uncheckedPairs(r: CheckResult): { table: string; replica: string; reason: string }[] {
+  return r.tables.filter((t) => t.status === 'error' || t.status === 'skipped').map((t) => ({ table: t.table, replica: t.replica, reason: t.reason ?? t.status }));
+}
+
 function rangesOf(t: TableResult): ChunkRange[] | null {
+  // Drift, and the rest of the table not compared (skipped, failed, the run stopped): its ranges
+  // are not all the places to look.
+  if (/the rest (was skipped|failed)|the run stopped/.test(t.reason ?? '')) return null;
   const list = t.driftRanges;
   if (!list || list.length === 0 || list.length >= CHECK_RANGE_CAP) return null;
   return list.map((d) => ({ lower: (d.lower as KeyValues | null) ?? null, upper: (d.upper as KeyValues | null) ?? null }));

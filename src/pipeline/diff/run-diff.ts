@@ -26,7 +26,7 @@ import { resolveTopology } from '../topology/topology.js';
 import { loadSchemas } from '../plan/load-schemas.js';
 import { bisect } from './bisect.js';
 import { DiffCollector, type DiffResult, type DiffRow, type ValuePair } from './diff-result.js';
-import { driftHints, reviveRange, type CheckHint } from './from-check.js';
+import { driftHints, uncheckedPairs, reviveRange, type CheckHint } from './from-check.js';
 import { mergeHashGroups } from './keyless.js';
 import { mergeRows } from './merge-rows.js';
 import { hashStream, rowStream } from './row-pages.js';
@@ -93,6 +93,9 @@ export async function runDiff(o: DiffOptions): Promise<DiffResult> {
     }
     const hints = o.fromCheck ? driftHints(o.fromCheck) : null;
     if (hints) result.notes.push(`from a check result: ${hints.size} drifting table/replica pair(s) to narrow down`);
+    for (const u of o.fromCheck ? uncheckedPairs(o.fromCheck) : []) {
+      out.problem({ table: u.table, replica: u.replica, status: 'skipped', reason: `not compared by the check (${u.reason}): diff it without --from-check, or check it again` });
+    }
 
     // 1. topology and schema
     for (const r of topo.replicas) if (r.error) out.problem({ table: '*', replica: r.label, status: 'error', reason: `replica unusable: ${r.error}` });

@@ -331,9 +331,9 @@ async function printChunk(pe: Engine, ps: Session, p: Prepared, rows: readonly D
   p.entry.statements += stmts.length;
   p.entry.transactions++;
   return [
-    `-- ${p.entry.table} on replica ${p.entry.replica}: ${rows.length} row(s)`,
+    comment(`${p.entry.table} on replica ${p.entry.replica}: ${rows.length} row(s)`),
     `${pe.sql.rows.beginWrite()};`,
-    ...stmts.flatMap((s) => [`-- ${s.comment}`, `${s.sql};`]),
+    ...stmts.flatMap((s) => [comment(s.comment), `${s.sql};`]),
     `${pe.sql.rows.commit()};`,
     '',
   ];
@@ -393,7 +393,7 @@ async function applyOnPrimary(pe: Engine, p: Prepared, rows: readonly DiffRow[])
   const key = p.key!;
   const ws = await pe.session();
   try {
-    for (const s of pe.sql.rows.primaryWriteSetup()) await privileged(ws, s, 'primary', ws.server.label);
+    for (const s of pe.sql.rows.primaryWriteSetup(t)) await privileged(ws, s, 'primary', ws.server.label);
     await ws.query(pe.sql.rows.beginWrite());
     let statements = 0;
     const refusedWhy = new Set<string>();
@@ -436,15 +436,24 @@ async function privileged(s: Session, stmt: string, side: string, label: string)
   }
 }
 
+/**
+ * One comment line of the printed script. Names and messages in it come from the servers (table,
+ * trigger and constraint names may hold a line break): a break would end the comment and run the
+ * rest as SQL, so every control or line-separator character becomes a space.
+ */
+export function comment(text: string): string {
+  return `-- ${text.replace(/[\u0000-\u001f\u007f\u0085\u2028\u2029]/g, ' ')}`;
+}
+
 function scriptText(r: RepairResult, body: readonly string[], pe: Engine): string {
-  if (body.length === 0) return `-- syncpoint repair: nothing to repair (primary ${r.primary})\n`;
+  if (body.length === 0) return `${comment(`syncpoint repair: nothing to repair (primary ${r.primary})`)}\n`;
   const head = [
-    `-- syncpoint repair: SQL that makes each replica equal to primary ${r.primary}.`,
+    comment(`syncpoint repair: SQL that makes each replica equal to primary ${r.primary}.`),
     '-- Run each block on the replica it names. The statements below first keep this session\'s',
     '-- writes from being replicated any further, as --apply replica does (they fail without the',
     '-- privilege for it: then stop, rather than write into the replica\'s own change stream).',
     '-- Every row statement was built from the primary\'s row as it was when this script was written.',
-    ...r.warnings.map((w) => `-- warning: ${w}`),
+    ...r.warnings.map((w) => comment(`warning: ${w}`)),
     ...pe.sql.rows.replicaWriteSetup().map((s) => `${s};`),
     ...pe.sql.rows.scriptPreamble().map((s) => `${s};`),
     '',

@@ -5,7 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { mysqlFamilyRowSql } from '../../../src/engine/mysql-family/mysql-family-row-sql.js';
 import { literal, postgresRowSql } from '../../../src/engine/postgres/postgres-row-sql.js';
 import type { ColumnInfo, TableInfo } from '../../../src/engine/types.js';
-import { readCheckResult, reviveRange } from '../../../src/pipeline/diff/from-check.js';
+import { comment } from '../../../src/pipeline/repair/run-repair.js';
+import { driftHints, readCheckResult, reviveRange, uncheckedPairs } from '../../../src/pipeline/diff/from-check.js';
+import type { CheckResult } from '../../../src/pipeline/report/check-result.js';
 import { readDiffResult } from '../../../src/pipeline/repair/from-diff.js';
 
 const col = (name: string, dataType: string, extra: Partial<ColumnInfo> = {}): ColumnInfo => ({
@@ -47,7 +49,7 @@ describe('MySQL-family row SQL', () => {
   it('primary rewrite: the primary\'s row -> upsert, no row there -> delete by key', () => {
     expect(mysqlFamilyRowSql.primaryRewrite(t, [id], [3], ['3', 'NULL'], 'extra')).toEqual({ statements: [expect.stringMatching(/^INSERT INTO/)] });
     expect(mysqlFamilyRowSql.primaryRewrite(t, [id], [3], null, 'changed')).toEqual({ statements: [expect.stringMatching(/^DELETE FROM/)] });
-    expect(mysqlFamilyRowSql.primaryWriteSetup()).toEqual(["SET SESSION binlog_format = 'STATEMENT'"]);
+    expect(mysqlFamilyRowSql.primaryWriteSetup(t)).toEqual(["SET SESSION binlog_format = 'STATEMENT'", 'USE `d`']);
   });
 
   it('reads many rows by key in one statement, each with its key as row pages encode it', () => {
@@ -123,10 +125,32 @@ describe('reading check and diff results', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('a check result: drifting pairs with their ranges (the whole table where the rest was not compared); pairs in error or skipped are unchecked, never consistent', () => {
+    const base = { schemaVersion: 1, command: 'check', verdict: 'incomplete', primary: 'p:1', replicas: ['r:1'], durationMs: 1, notes: [] } as const;
+    const t = (table: string, status: string, reason?: string) => ({ table, replica: 'r:1', status, primaryRows: 1, replicaRows: 1, chunks: 1, driftChunks: status === 'drift' ? 1 : 0, durationMs: 1, driftRanges: [{ lower: null, upper: [10], primaryRows: 1, replicaRows: 1 }], ...(reason ? { reason } : {}) });
+    const r = { ...base, tables: [t('d.a', 'drift', '1 of 3 chunk(s) differ'), t('d.b', 'drift', '1 of 1 chunk(s) differ; the rest was skipped: locked'), t('d.c', 'error', 'not checked: interrupted'), t('d.d', 'skipped', 'rows locked'), t('d.e', 'ok')] } as unknown as CheckResult;
+    const hints = driftHints(r);
+    expect([...hints.keys()].map((k) => k.split('\u0000')[0])).toEqual(['d.a', 'd.b']);
+    expect(hints.get('d.a\u0000r:1')!.ranges).toEqual([{ lower: null, upper: [10] }]);
+    expect(hints.get('d.b\u0000r:1')!.ranges).toBeNull();
+    expect(uncheckedPairs(r)).toEqual([
+      { table: 'd.c', replica: 'r:1', reason: 'not checked: interrupted' },
+      { table: 'd.d', replica: 'r:1', reason: 'rows locked' },
+    ]);
+  });
+
   it('turns a JSON-encoded bytea boundary back into bytes, and rejects a key of another width', () => {
     const k = [col('b', 'bytea')];
     expect(reviveRange({ lower: ['0x00ff'], upper: null }, k, 'postgres').lower).toEqual([Buffer.from([0, 255])]);
     expect(reviveRange({ lower: ['0x00ff'], upper: null }, k, 'mysql-family').lower).toEqual(['0x00ff']);
     expect(() => reviveRange({ lower: [1, 2], upper: null }, k, 'postgres')).toThrow(/table changed since the check/);
+  });
+});
+
+describe('repair script comments', () => {
+  it('a name holding a line break stays inside its comment line', () => {
+    const line = comment('trigger `x\nDROP TABLE rv.p;#` fires\r\u2028on UPDATE');
+    expect(line.split(/\r|\n|\u2028/)).toHaveLength(1);
+    expect(line).toBe('-- trigger `x DROP TABLE rv.p;#` fires  on UPDATE');
   });
 });
