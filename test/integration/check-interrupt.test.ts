@@ -5,8 +5,8 @@
  * point by the killed run are restored by the next run (hold markers), which then checks clean.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execOnNode, sandboxDown, sandboxUp, waitForReplicas, type SandboxInfo } from '../../src/sandbox/index.js';
@@ -161,6 +161,24 @@ for (const engine of ENGINES as SandboxEngine[]) {
       }
       expect(leftStopped, 'no kill landed inside the hold window').toBeGreaterThan(0);
       expect(existsSync(holds)).toBe(true);
+    });
+
+    // diff (and repair, through it) holds replicas too, and restores what a killed run left as well.
+    it.runIf(engine === 'mariadb')('a replica a killed run left stopped is restarted by the next diff', async () => {
+      const a = args();
+      const node = info.nodes[info.nodes.length - 1]!;
+      await execOnNode(info, node.name, ['STOP SLAVE']);
+      const holds = join(a.stateDir, 'holds');
+      mkdirSync(holds, { recursive: true });
+      // A marker whose owner is gone: no process has this pid.
+      const marker = { version: 1, pid: 4_000_000, pidStart: null, host: hostname(), createdAt: new Date().toISOString(), replicas: [{ label: `${node.host}:${node.port}`, receiving: true, applying: true }] };
+      writeFileSync(join(holds, 'hold-4000000-test.json'), JSON.stringify(marker));
+      const argv = a.argv.map((v) => (v === 'check' ? 'diff' : v)).filter((v, i, all) => !['--chunk-time', '--max-snapshot-age', '--concurrency'].includes(v) && !['--chunk-time', '--max-snapshot-age', '--concurrency'].includes(all[i - 1] ?? ''));
+      const out = cli(argv, a.env, 120_000);
+      expect(out.code, out.stderr).toBe(0);
+      expect((JSON.parse(out.stdout) as { notes: string[] }).notes.join('\n')).toMatch(/left stopped by a killed run was restarted/);
+      expect(markers(a.stateDir)).toEqual([]);
+      await assertNothingLeft();
     });
 
     it.runIf(engine === 'postgres')('SIGKILL leaves no lock and no paused replication behind', async () => {

@@ -22,6 +22,7 @@ import type { CheckOptions } from '../run-check.js';
 import type { CheckResult } from '../report/check-result.js';
 import type { Lane } from '../sync/lane.js';
 import { SyncManager, syncOptionsFor } from '../sync/sync-manager.js';
+import { restoreOrphanedHolds } from '../sync/restore-held.js';
 import { resolveTopology } from '../topology/topology.js';
 import { loadSchemas } from '../plan/load-schemas.js';
 import { bisect } from './bisect.js';
@@ -91,6 +92,8 @@ export async function runDiff(o: DiffOptions): Promise<DiffResult> {
     if (o.fromCheck && o.fromCheck.primary !== topo.primary.label) {
       throw usageError(`--from-check: that check ran against primary ${o.fromCheck.primary}, not ${topo.primary.label}`);
     }
+    // Replicas a killed run (check, diff, repair) left stopped run again before anything is held.
+    result.notes.push(...await restoreOrphanedHolds(topo.replicas.filter((r) => !r.error && r.engine && r.control).map((r) => ({ label: r.label, engine: r.engine!, control: r.control! })), log));
     const hints = o.fromCheck ? driftHints(o.fromCheck) : null;
     if (hints) result.notes.push(`from a check result: ${hints.size} drifting table/replica pair(s) to narrow down`);
     for (const u of o.fromCheck ? uncheckedPairs(o.fromCheck) : []) {
