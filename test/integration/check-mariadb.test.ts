@@ -147,6 +147,31 @@ run('check on MariaDB (primary + 2 replicas, GTID, ROW)', () => {
     }
   });
 
+  /**
+   * Pins a false "incomplete": with parallel replication over several GTID domains a restart of
+   * the SQL thread sets Exec_Master_Log_Pos back (to where the slowest domain stood), and the
+   * events it then skips do not move it: on a quiet primary the binlog coordinates never came
+   * back to the sync position, and the replica was dropped after --sync-timeout. gtid_slave_pos
+   * at the target's GTID position is the target reached.
+   */
+  it('a replica with parallel replication over several domains is synchronized after an SQL thread restart', async () => {
+    await exec(primary, ['CREATE DATABASE dom', 'CREATE TABLE dom.t (id INT PRIMARY KEY, v INT)']);
+    await exec(primary, ['SET SESSION gtid_domain_id = 1', 'INSERT INTO dom.t VALUES (1, 1), (2, 2)', 'SET SESSION gtid_domain_id = 2', 'INSERT INTO dom.t VALUES (3, 3)', 'SET SESSION gtid_domain_id = 0', 'INSERT INTO dom.t VALUES (4, 4)']);
+    await waitReplicas(info);
+    try {
+      await exec(r1, ['STOP SLAVE', 'SET GLOBAL slave_parallel_threads = 4', 'START SLAVE']);
+      await exec(primary, ['SET SESSION gtid_domain_id = 1', 'UPDATE dom.t SET v = v + 1 WHERE id = 1', 'SET SESSION gtid_domain_id = 2', 'UPDATE dom.t SET v = v + 1 WHERE id = 3']);
+      await waitReplicas(info);
+      await exec(r1, ['STOP SLAVE SQL_THREAD', 'START SLAVE SQL_THREAD']);
+      const res = await check({ primary, replicas: [r1], filter: { databases: ['dom'] }, syncTimeoutMs: 5000 });
+      expect(res.verdict, JSON.stringify(res)).toBe('consistent');
+    } finally {
+      await exec(r1, ['STOP SLAVE', 'SET GLOBAL slave_parallel_threads = 0', 'START SLAVE']);
+      await exec(primary, ['DROP DATABASE dom']);
+      await waitReplicas(info);
+    }
+  });
+
   it('discovers replicas from the primary when none are named', async () => {
     const res = await check({ primary, filter: { tables: ['cat.clean_small'] } });
     expect(res.replicas.sort()).toEqual(info.nodes.slice(1).map((n) => `${n.host}:${n.port}`).sort());

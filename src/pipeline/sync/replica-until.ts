@@ -105,7 +105,7 @@ export async function syncReplicaUntil(ctx: EpochContext): Promise<EpochResult> 
             const k = lanes[0]!;
             const snapshots = () => Promise.all(lanes.map((j) => r.engine.replication.beginSnapshot(r.sessions[j]!)));
             if (direct.has(r)) {
-              await applyUntilSourcePos(r, positions[k]!, ctx.syncTimeoutMs);
+              await applyUntilSourcePos(r, positions[k]!, ctx.syncTimeoutMs, () => gtidOf(k));
               await snapshots();
               continue;
             }
@@ -192,12 +192,19 @@ async function notWaitingForLock(r: EpochReplica, lockWaitMs: number) {
  * coordinates, and leave the SQL thread stopped there. UNTIL stops it at the first event at or
  * past the target; an idle primary may have nothing after it, so a replica found exactly at the
  * target while still running is stopped by hand and checked again.
+ * A MariaDB GTID replica is also at the target when its gtid_slave_pos equals the target's GTID
+ * position (`targetGtid`) on every domain: with parallel replication over several domains, a
+ * restart of the SQL thread sets Exec_Master_Log_Pos back to where the slowest domain stood, and
+ * the events it then skips (applied already) do not move it, so on a quiet primary the binlog
+ * coordinates would never come back to the target.
  */
-async function applyUntilSourcePos(r: EpochReplica, target: Position, timeoutMs: number): Promise<void> {
+async function applyUntilSourcePos(r: EpochReplica, target: Position, timeoutMs: number, targetGtid: () => Promise<Position>): Promise<void> {
   const repl = r.engine.replication;
   const at = (st: { executedAtSource: Position | null } | null) => (st?.executedAtSource ? comparePositions(st.executedAtSource, target) : null);
+  const there = async (st: { executedAtSource: Position | null; executed: Position | null } | null) =>
+    at(st) === 'equal' || (st?.executed?.kind === 'mariadb-gtid' && matchesOnDomains(st.executed, await targetGtid()));
   const before = await repl.replicaStatus(r.control);
-  if (at(before) === 'equal') return;
+  if (await there(before)) return;
   if (at(before) === 'after') throw new Error(`already past ${formatPosition(target)} (at ${formatPosition(before!.executedAtSource!)})`);
   await repl.startApplyUntil(r.control, target);
   const deadline = Date.now() + timeoutMs;
@@ -205,10 +212,10 @@ async function applyUntilSourcePos(r: EpochReplica, target: Position, timeoutMs:
     const st = await repl.replicaStatus(r.control);
     if (!st) throw new Error('is no longer a replica');
     if (st.lastError) throw new Error(`replication error: ${st.lastError}`);
-    if (!st.applying || at(st) === 'equal') {
+    if (!st.applying || (await there(st))) {
       if (st.applying) await repl.stopApply(r.control, 'binlog-file-pos');
       const after = st.applying ? await repl.replicaStatus(r.control) : st;
-      if (at(after) !== 'equal') {
+      if (!(await there(after))) {
         throw new Error(`stopped at ${after?.executedAtSource ? formatPosition(after.executedAtSource) : 'an unknown position'} instead of ${formatPosition(target)}`);
       }
       return;
