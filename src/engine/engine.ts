@@ -106,6 +106,12 @@ export interface ReplicationProbe {
    * apply thread stops and receiving goes on; MariaDB stops both threads for a GTID target.
    */
   stopApply(s: Session, until?: Position['kind']): Promise<void>;
+  /**
+   * replica-until: the states of this replica's apply threads (the SQL thread and any parallel
+   * workers), to tell one waiting for a lock held on the replica; empty where they cannot be
+   * seen (no PROCESS privilege) or the engine has none.
+   */
+  applyThreadStates?(s: Session): Promise<string[]>;
   /** replica-until: apply until exactly `pos`, then stop by itself. */
   startApplyUntil(s: Session, pos: Position): Promise<void>;
   /** This server's id among its replication peers (MySQL family @@server_id), null when none. */

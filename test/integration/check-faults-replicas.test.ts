@@ -195,6 +195,34 @@ for (const engine of ENGINES as SandboxEngine[]) {
     });
 
     /**
+     * The same with parallel replication: the SQL thread reads on ("has read all relay log") while
+     * a worker waits for the lock, and the guard that read only the SQL thread's state let STOP
+     * SLAVE wait as long as the lock was held.
+     */
+    it.runIf(engine === 'mariadb')('with parallel replication, a worker waiting for a lock held on the replica leaves it out too', async () => {
+      const lagging = sb.node('replica2');
+      await execOnNode(sb.info, 'primary', ['DELETE FROM f.small WHERE id >= 1000'], { binlog: true });
+      await waitForReplicas(sb.info);
+      await execOnNode(sb.info, lagging.name, ['STOP SLAVE', 'SET GLOBAL slave_parallel_threads = 4', 'START SLAVE']);
+      try {
+        const blocker = await makeLag(lagging.name);
+        try {
+          const res = await watchedCheck({ ...base(), maxLagSeconds: 3600, lockWaitMs: 1_000 }).result;
+          expect(res.verdict).toBe('incomplete');
+          expectOnlyErrors(res, lagging, /waited over 1s for a lock held on the replica \("Waiting for table metadata lock"\)/);
+          expect(res.sync.maxReplicaPauseMs).toBeLessThan(5_000);
+        } finally {
+          await blocker.close();
+        }
+        await waitForReplicas(sb.info);
+      } finally {
+        await execOnNode(sb.info, lagging.name, ['STOP SLAVE', 'SET GLOBAL slave_parallel_threads = 0', 'START SLAVE']);
+      }
+      const [st] = (await execOnNode(sb.info, lagging.name, ['SHOW SLAVE STATUS']))[0]!.rows;
+      expect(st!['Slave_SQL_Running']).toBe('Yes');
+    });
+
+    /**
      * Lag with replication running: MariaDB's SQL thread waits on a table lock taken on the
      * replica; a standby's replay waits on a conflicting query (max_standby_streaming_delay=-1).
      * Returns the session to close to let it catch up.

@@ -151,6 +151,13 @@ export class MysqlFamilyReplication implements ReplicationProbe {
     await s.query(until === 'binlog-file-pos' ? this.flavor.statements.stopApplyThread : this.flavor.statements.stopApply);
   }
 
+  async applyThreadStates(s: Session): Promise<string[]> {
+    // Replication threads run as 'system user' (MariaDB and MySQL); without PROCESS only the
+    // session's own threads are listed, and nothing comes back.
+    const rows = await s.query("SELECT STATE AS state FROM information_schema.PROCESSLIST WHERE USER = 'system user' AND STATE IS NOT NULL");
+    return rows.map((r) => String(r['state'] ?? ''));
+  }
+
   async serverId(s: Session): Promise<number | null> {
     const v = (await s.query('SELECT @@GLOBAL.server_id AS id'))[0]?.['id'];
     const n = Number(v);

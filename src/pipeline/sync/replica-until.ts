@@ -178,8 +178,11 @@ async function notWaitingForLock(r: EpochReplica, lockWaitMs: number) {
   const deadline = Date.now() + lockWaitMs;
   for (;;) {
     const st = await r.engine.replication.replicaStatus(r.control);
-    const state = st?.applying ? (st.applyState ?? '') : '';
-    if (!WAITING_FOR_LOCK.test(state)) return st;
+    // With parallel replication the SQL thread reads on ("has read all relay log") while a worker
+    // waits: the workers' states count as much as its own.
+    const states = st?.applying ? [st.applyState ?? '', ...((await r.engine.replication.applyThreadStates?.(r.control)) ?? [])] : [];
+    const state = states.find((x) => WAITING_FOR_LOCK.test(x)) ?? '';
+    if (!state) return st;
     if (Date.now() >= deadline) {
       throw new Error(`its SQL thread has waited over ${lockWaitMs / 1000}s for a lock held on the replica ("${state}"): stopping it would wait as long, so it is left out (look for LOCK TABLES or a long transaction on it)`);
     }
