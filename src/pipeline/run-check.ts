@@ -311,7 +311,7 @@ function driftReason(e: TableResult, mode: 'check' | 'counts'): string {
 }
 
 
-/** A re-check whose table was given up on before it got a lane. */
+/** A chunk or re-check whose table was given up on (dropTable) before it got a lane. */
 class GivenUp extends Error {}
 
 /** A chunk that cannot run in this lane; retried at a fresh sync point, given up after CHUNK_ATTEMPTS. */
@@ -545,6 +545,9 @@ class TableCheck {
     let res;
     try {
       res = await onLane(ctx, t.qualified, async (lane, attempt) => {
+        // Given up on by another chunk while this one waited for its lane: later sync points leave
+        // the table out (primary-lock), and a difference there would be no difference at all.
+        if (ctx.sync.isDropped(t.qualified)) throw new GivenUp();
         const blocked = lane.blocked.get(t.qualified);
         if (blocked?.kind === 'changed') throw new ChunkRetry('changed', blocked.reason);
         if (blocked) throw new ChunkRetry('blocked', `the sync lock on ${t.qualified}: ${blocked.reason}`);
@@ -559,6 +562,7 @@ class TableCheck {
         return r;
       });
     } catch (err) {
+      if (err instanceof GivenUp) return false;
       if (err instanceof ChunkRetry && err.why === 'blocked') {
         // An application transaction keeps a conflicting lock: waiting longer would queue its
         // other writers behind us, so the table is skipped, and no longer locked for sync points.

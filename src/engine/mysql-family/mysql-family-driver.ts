@@ -39,6 +39,9 @@ export function sessionSetupStatements(opts: Pick<ConnectOptions, 'lockWaitMs'>,
     `innodb_lock_wait_timeout = ${lockSeconds}`,
     `max_heap_table_size = ${SESSION_HEAP_BYTES}`,
     `tmp_table_size = ${SESSION_HEAP_BYTES}`,
+    // SHOW WARNINGS lists this many of a statement's warnings (64 by default on MariaDB, and a
+    // server may set 0): room for the 1301 a refuseTruncation statement is read for.
+    'max_error_count = 65535',
   ];
   if (st.noStatementTimeout) vars.push(st.noStatementTimeout);
   vars.push(`${st.isolationVariable} = 'REPEATABLE-READ'`);

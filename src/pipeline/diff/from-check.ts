@@ -46,7 +46,8 @@ export function driftHints(r: CheckResult): Map<string, CheckHint> {
   const out = new Map<string, CheckHint>();
   for (const t of r.tables) {
     if (t.status !== 'drift') continue;
-    out.set(`${t.table}\u0000${t.replica}`, { ranges: rangesOf(t) });
+    // A check that stopped (r.error) may have left any drifting table part-way.
+    out.set(`${t.table}\u0000${t.replica}`, { ranges: r.error ? null : rangesOf(t) });
   }
   return out;
 }
@@ -63,7 +64,7 @@ export function uncheckedPairs(r: CheckResult): { table: string; replica: string
 function rangesOf(t: TableResult): ChunkRange[] | null {
   // Drift, and the rest of the table not compared (skipped, failed, the run stopped): its ranges
   // are not all the places to look.
-  if (/the rest (was skipped|failed)|the run stopped/.test(t.reason ?? '')) return null;
+  if (/the rest (was skipped|failed)|the run stopped|left the run/.test(t.reason ?? '')) return null;
   const list = t.driftRanges;
   if (!list || list.length === 0 || list.length >= CHECK_RANGE_CAP) return null;
   return list.map((d) => ({ lower: (d.lower as KeyValues | null) ?? null, upper: (d.upper as KeyValues | null) ?? null }));

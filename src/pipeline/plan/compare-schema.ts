@@ -83,5 +83,7 @@ function normalizeCharset(c: string): string {
 
 /** The same for collations: utf8_general_ci is utf8mb3_general_ci. */
 function normalizeCollation(c: string): string {
+  // PostgreSQL 16+ keeps an ICU locale as a language tag (en-US), 15 as typed (en_US): one order.
+  if (/^icu:/i.test(c)) return c.toLowerCase().replace(/_/g, '-');
   return c.replace(/^utf8_/i, 'utf8mb3_');
 }

@@ -133,6 +133,8 @@ describe('reading check and diff results', () => {
     expect([...hints.keys()].map((k) => k.split('\u0000')[0])).toEqual(['d.a', 'd.b']);
     expect(hints.get('d.a\u0000r:1')!.ranges).toEqual([{ lower: null, upper: [10] }]);
     expect(hints.get('d.b\u0000r:1')!.ranges).toBeNull();
+    // A check that stopped: any drifting table may be partly compared.
+    expect(driftHints({ ...r, error: 'stopped at --max-runtime 60s' } as CheckResult).get('d.a\u0000r:1')!.ranges).toBeNull();
     expect(uncheckedPairs(r)).toEqual([
       { table: 'd.c', replica: 'r:1', reason: 'not checked: interrupted' },
       { table: 'd.d', replica: 'r:1', reason: 'rows locked' },

@@ -104,6 +104,9 @@ describe('compareTableSchema', () => {
     expect(v.ok === false && v.reason).toContain('key collation differs (chunk ranges would hold different rows on each side): k en_US.UTF-8 vs C');
     // The MySQL family binds bounds with the primary's collation: not a reason there.
     expect(compareTableSchema(withColl('utf8mb4_general_ci'), withColl('utf8mb4_0900_ai_ci'), { key: withColl('utf8mb4_general_ci').columns }).ok).toBe(true);
+    // An ICU default against a libc one is a reason; the same ICU locale spelled by 15 and by 16+ is not.
+    expect(compareTableSchema(withColl('icu:en'), withColl('C'), { key: withColl('icu:en').columns, keyCollationMatters: true }).ok).toBe(false);
+    expect(compareTableSchema(withColl('icu:en_US'), withColl('icu:en-US'), { key: withColl('icu:en_US').columns, keyCollationMatters: true }).ok).toBe(true);
   });
   /** Pins a false row list: diff named rows of identical text 'changed' when a column was latin1 on one side and utf8mb4 on the other. */
   it('a column in another character set is a reason; utf8 and utf8mb3 are one', () => {

@@ -25,6 +25,8 @@ describe('session setup', () => {
     expect(stmts[0]).toContain('lock_wait_timeout = 2');
     expect(stmts[0]).toContain('innodb_lock_wait_timeout = 2');
     expect(stmts[0]).toContain('max_statement_time = 0');
+    // Room in SHOW WARNINGS for the 1301 that refuseTruncation statements are read for.
+    expect(stmts[0]).toContain('max_error_count = 65535');
     expect(stmts[0]).toContain("tx_isolation = 'REPEATABLE-READ'");
   });
   it('the isolation variable is the flavor\'s: transaction_isolation on MySQL 5.7.20+ and MariaDB 11.1+', () => {
