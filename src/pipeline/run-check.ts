@@ -130,7 +130,7 @@ export async function runCheck(mode: 'check' | 'counts', o: CheckOptions): Promi
   const key = (table: string, replica: string) => `${table}\u0000${replica}`;
   try {
     // 1b. replicas a killed earlier run left stopped (hold markers) run again before anything else
-    result.notes.push(...await restoreOrphanedHolds(topo.replicas.filter((r) => !r.error && r.engine && r.control).map((r) => ({ label: r.label, engine: r.engine!, control: r.control! })), log));
+    result.notes.push(...await restoreOrphanedHolds(topo.replicas, log));
     // 2. schema; meanwhile each server opens the sessions of the lanes (handshake and setup are
     //    round trips of their own, in parallel with the schema's rather than after them)
     topo.primary.engine.prewarm(o.concurrency);
@@ -325,12 +325,14 @@ class ChunkRetry extends Error {
  * Acquire a lane, run `fn`, release. Retried at a fresh sync point (our snapshots released, lost
  * sessions reconnected): lock-wait timeouts (a DDL or a lock in the way: it gets through while we
  * let go), a lost session, a table this sync point could not lock, a definition changed under
- * the snapshot.
+ * the snapshot. A table given up on (dropTable) while this waited for its lane throws GivenUp:
+ * later sync points leave it out (primary-lock), so neither a difference nor a match there counts.
  */
 async function onLane<T>(ctx: RunContext, table: string, fn: (lane: Lane, attempt: number) => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     const lane = await ctx.sync.acquire(table);
     try {
+      if (ctx.sync.isDropped(table)) throw new GivenUp();
       return await fn(lane, attempt);
     } catch (err) {
       const retry = (err instanceof ChunkRetry && err.why !== 'changed') || retryableTableChange(err) ||
@@ -545,9 +547,6 @@ class TableCheck {
     let res;
     try {
       res = await onLane(ctx, t.qualified, async (lane, attempt) => {
-        // Given up on by another chunk while this one waited for its lane: later sync points leave
-        // the table out (primary-lock), and a difference there would be no difference at all.
-        if (ctx.sync.isDropped(t.qualified)) throw new GivenUp();
         const blocked = lane.blocked.get(t.qualified);
         if (blocked?.kind === 'changed') throw new ChunkRetry('changed', blocked.reason);
         if (blocked) throw new ChunkRetry('blocked', `the sync lock on ${t.qualified}: ${blocked.reason}`);
@@ -581,20 +580,9 @@ class TableCheck {
     const outcomes: Record<string, ChunkReplicaOutcome> = {};
     for (const e of live) {
       const r = res.replicas.get(e.replica);
-      if (finished.has(e)) {
-        // Skipped or failed by a concurrent chunk of this table while this one ran: a difference
-        // seen here still counts (reported as drift, the rest skipped or failed), nothing else does.
-        if (r?.ok && !sameChecksum(p, r.checksum)) {
-          outcomes[e.replica] = { rows: r.checksum.rows, same: false };
-          e.chunks++;
-          e.driftChunks++;
-          e.primaryRows += p.rows;
-          e.replicaRows += r.checksum.rows;
-          suspect ??= { planned: this.planned, range, replicas: new Map() };
-          suspect.replicas.set(e.replica, { primaryRows: p.rows, replicaRows: r.checksum.rows });
-        }
-        continue;
-      }
+      // Skipped or failed by a concurrent chunk of this table while this one ran: a difference
+      // seen here still counts (reported as drift, the rest skipped or failed), nothing else does.
+      if (finished.has(e) && !(r?.ok && !sameChecksum(p, r.checksum))) continue;
       e.chunks++;
       e.primaryRows += p.rows;
       outcomes[e.replica] = !r ? { absent: true } : r.ok ? { rows: r.checksum.rows, same: sameChecksum(p, r.checksum) } : { error: messageOf(r.error) };
@@ -702,9 +690,6 @@ async function recheck(ctx: RunContext, s: Suspect): Promise<void> {
       if (!res.primary.ok) throw res.primary.error;
     } else {
       res = await onLane(ctx, t.qualified, async (lane) => {
-        // Given up on by another chunk while this one waited for its lane: the lane's sync point
-        // may not hold the table (primary-lock), and a match there would prove nothing.
-        if (ctx.sync.isDropped(t.qualified)) throw new GivenUp();
         const blocked = lane.blocked.get(t.qualified);
         if (blocked) throw new ChunkRetry(blocked.kind === 'changed' ? 'changed' : 'blocked', blocked.reason);
         const r = await runOnLane(lane, ctx.primary, ctx.replicaEngines, labels, probe);

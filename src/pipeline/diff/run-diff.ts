@@ -93,7 +93,7 @@ export async function runDiff(o: DiffOptions): Promise<DiffResult> {
       throw usageError(`--from-check: that check ran against primary ${o.fromCheck.primary}, not ${topo.primary.label}`);
     }
     // Replicas a killed run (check, diff, repair) left stopped run again before anything is held.
-    result.notes.push(...await restoreOrphanedHolds(topo.replicas.filter((r) => !r.error && r.engine && r.control).map((r) => ({ label: r.label, engine: r.engine!, control: r.control! })), log));
+    result.notes.push(...await restoreOrphanedHolds(topo.replicas, log));
     const hints = o.fromCheck ? driftHints(o.fromCheck) : null;
     if (hints) result.notes.push(`from a check result: ${hints.size} drifting table/replica pair(s) to narrow down`);
     for (const u of o.fromCheck ? uncheckedPairs(o.fromCheck) : []) {

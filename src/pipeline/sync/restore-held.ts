@@ -7,10 +7,12 @@ import type { Engine, Session } from '../../engine/engine.js';
 import { messageOf } from '../../errors.js';
 import { holdsDir, orphanedHoldMarkers, rewriteHoldMarker, type HeldReplica } from './hold-marker.js';
 
+/** A replica of the run; one without a connection (or unusable) is not acted on, only named. */
 export interface ReachableReplica {
   readonly label: string;
-  readonly engine: Engine;
-  readonly control: Session;
+  readonly engine: Engine | null;
+  readonly control: Session | null;
+  readonly error?: string | null;
 }
 
 /** How long a restarted replica gets to show both threads running. */
@@ -30,7 +32,8 @@ export async function restoreOrphanedHolds(replicas: readonly ReachableReplica[]
     const owner = `a syncpoint run (pid ${marker.pid}, started ${marker.createdAt}) that ended without restoring them`;
     const left: HeldReplica[] = [];
     for (const held of marker.replicas) {
-      const r = replicas.find((x) => x.label === held.label);
+      const node = replicas.find((x) => x.label === held.label && !x.error && x.engine && x.control);
+      const r = node ? { label: node.label, engine: node.engine!, control: node.control! } : null;
       if (!r) {
         log.warn({ replica: held.label, marker: found.path }, `replica was held stopped by ${owner}; it is not part of this run, so it is not checked: look at it (START SLAVE if it should run)`);
         left.push(held);
@@ -53,7 +56,7 @@ export async function restoreOrphanedHolds(replicas: readonly ReachableReplica[]
   return notes;
 }
 
-async function restoreOne(r: ReachableReplica, held: HeldReplica): Promise<string | null> {
+async function restoreOne(r: { readonly engine: Engine; readonly control: Session }, held: HeldReplica): Promise<string | null> {
   const repl = r.engine.replication;
   const st = await repl.replicaStatus(r.control);
   if (!st) return 'left stopped by a killed run, but it is no longer a replica: nothing restored';
