@@ -80,7 +80,11 @@ export interface RowSql {
   /** Key-less tables: delete `copies` rows whose content hash is `hash`. */
   deleteByHash(t: TableInfo, hash: string, copies: number): string;
   insert(t: TableInfo, literals: readonly string[]): string;
-  /** Insert the row, or overwrite every non-key column when the key exists (no delete, so no cascades). */
+  /**
+   * Make the replica's row with this key the primary's: insert it or overwrite it (MySQL family:
+   * REPLACE, which first deletes any row holding one of its unique values; PostgreSQL: INSERT ... ON
+   * CONFLICT DO UPDATE). Foreign keys are neither checked nor cascaded (see replicaWriteSetup).
+   */
   upsert(t: TableInfo, key: readonly ColumnInfo[], literals: readonly string[]): string;
   deleteByKey(t: TableInfo, key: readonly ColumnInfo[], keyValues: KeyValues): string;
   /** `col = value AND ...` for people reading the SQL (comments). */

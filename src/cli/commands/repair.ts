@@ -50,7 +50,7 @@ export function registerRepair(program: Command): void {
     })
     .option('--output <file>', 'write the SQL script to this file (print mode)')
     .option('--allow-keyless', 'repair tables without a usable key by whole-row content on the replica: delete surplus copies of a row, insert missing copies', false)
-    .option('--force', 'apply even where foreign keys cascade from a repaired table', false);
+    .option('--force', 'apply even where triggers of a repaired table would fire for its writes', false);
   addOutputFlags(cmd);
   cmd.action(async (f: RepairFlags, self: Command) => {
     await runCommand(f, async ({ log, signal }) => {

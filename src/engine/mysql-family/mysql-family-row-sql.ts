@@ -248,14 +248,29 @@ export function insert(t: TableInfo, literals: readonly string[]): string {
   return `INSERT INTO ${qualifiedName(t)} (${cols.map((c) => quoteIdent(c.name)).join(', ')}) VALUES (${literals.join(', ')})`;
 }
 
+/**
+ * REPLACE, not INSERT ... ON DUPLICATE KEY UPDATE: it first deletes every row holding one of the
+ * new row's unique values, so two rows whose UNIQUE values are swapped on the replica are put
+ * right one after the other (the upsert met the other row's value: error 1062, and on the primary
+ * path a replica stopped). It rewrites the key columns too: under a case-insensitive collation the
+ * replica's key may equal the primary's and still hold other bytes ('KEY7' for 'key7'). Its delete
+ * neither checks nor cascades foreign keys: every repair session runs with foreign_key_checks = 0
+ * (FOREIGN_KEY_WRITES), which statement events carry to the replica.
+ */
 export function upsert(t: TableInfo, _key: readonly ColumnInfo[], literals: readonly string[]): string {
   const cols = insertableColumns(t);
   if (literals.length !== cols.length) throw new Error(`${cols.length} column(s) but ${literals.length} literal(s)`);
-  // Key columns too: under a case-insensitive collation the replica's key may equal the primary's
-  // and still hold other bytes ('KEY7' for 'key7'); the update rewrites them.
-  const set = cols.map((c) => `${quoteIdent(c.name)} = VALUES(${quoteIdent(c.name)})`);
-  return `INSERT INTO ${qualifiedName(t)} (${cols.map((c) => quoteIdent(c.name)).join(', ')}) VALUES (${literals.join(', ')}) ON DUPLICATE KEY UPDATE ${set.join(', ')}`;
+  return `REPLACE INTO ${qualifiedName(t)} (${cols.map((c) => quoteIdent(c.name)).join(', ')}) VALUES (${literals.join(', ')})`;
 }
+
+/**
+ * The repair's writes make each table equal to the primary's on its own, in whatever order the
+ * tables come: a child row may go in before its parent does, a parent be rewritten (REPLACE: a
+ * delete and an insert) under its children. With the checks on, the first stopped the repair (on
+ * the primary path: the replica's SQL thread, error 1452) and the second deleted the children
+ * (ON DELETE CASCADE). A statement event carries the session's foreign_key_checks to the replica.
+ */
+const FOREIGN_KEY_WRITES = 'SET SESSION foreign_key_checks = 0';
 
 export function deleteByKey(t: TableInfo, key: readonly ColumnInfo[], keyValues: KeyValues): string {
   return `DELETE FROM ${qualifiedName(t)} WHERE ${keyWhere(key, keyValues)}`;
@@ -268,9 +283,10 @@ export function keyComment(key: readonly ColumnInfo[], display: readonly (string
 /**
  * The primary-side path logs the rewrite as a STATEMENT: under ROW logging an upsert that finds
  * identical values logs nothing, and a delete + insert logs a row delete that stops the replica
- * (error 1032) when the row is missing there. A statement is replayed as written: the upsert
- * inserts a missing row or overwrites a changed one, and a DELETE of a key the primary does not
- * hold (0 rows there) removes the replica's extra row. Needs SUPER or BINLOG ADMIN.
+ * (error 1032) when the row is missing there. A statement is replayed as written: the REPLACE
+ * inserts a missing row or overwrites a changed one (on the primary it rewrites the row with its
+ * own values), and a DELETE of a key the primary does not hold (0 rows there) removes the
+ * replica's extra row. Needs SUPER or BINLOG ADMIN.
  */
 export function primaryRewrite(t: TableInfo, key: readonly ColumnInfo[], keyValues: KeyValues, literals: readonly string[] | null): PrimaryRewrite {
   return { statements: [literals ? upsert(t, key, literals) : deleteByKey(t, key, keyValues)] };
@@ -324,7 +340,7 @@ export const mysqlFamilyRowSql: RowSql = Object.freeze({
   deleteByKey,
   keyComment,
   // read_only replicas accept this session's writes only with SUPER / READ_ONLY ADMIN.
-  replicaWriteSetup: () => ['SET SESSION sql_log_bin = 0'],
+  replicaWriteSetup: () => ['SET SESSION sql_log_bin = 0', FOREIGN_KEY_WRITES],
   beginWrite: () => 'START TRANSACTION',
   commit: () => 'COMMIT',
   rollback: () => 'ROLLBACK',
@@ -332,7 +348,7 @@ export const mysqlFamilyRowSql: RowSql = Object.freeze({
   // The table's database as the default one: statements are replicated and filtered by it
   // (replicate_ignore_db, binlog_ignore_db), as the application's own writes to it are; without it
   // they would reach a replica that filters the database out.
-  primaryWriteSetup: (t: TableInfo) => ["SET SESSION binlog_format = 'STATEMENT'", `USE ${quoteIdent(t.schema)}`],
+  primaryWriteSetup: (t: TableInfo) => ["SET SESSION binlog_format = 'STATEMENT'", FOREIGN_KEY_WRITES, `USE ${quoteIdent(t.schema)}`],
   relatedObjects,
   parseRelated,
   // The mode the statements were built under (NO_AUTO_VALUE_ON_ZERO: a key 0 stays 0).

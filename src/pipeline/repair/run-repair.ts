@@ -2,7 +2,8 @@
  * repair, as a numbered list:
  *   1. input: a diff result (every differing row listed, not truncated)
  *   2. topology and schema: each table's key must still be the key the diff named rows by
- *   3. foreign keys and triggers of each table: warnings; cascading keys stop --apply without --force
+ *   3. foreign keys and triggers of each table: warnings; triggers that would fire stop --apply
+ *      without --force (foreign keys are neither checked nor cascaded by the repair's writes)
  *   4. per (table, replica), transactions of up to ROWS_PER_TRANSACTION rows, each statement made
  *      from the primary's current row (absent there: a delete by key):
  *      print           the replica-side SQL as a reviewable script, nothing executed
@@ -35,7 +36,7 @@ export interface RepairOptions {
   readonly apply: 'primary' | 'replica' | null;
   /** Key-less tables: repair by row content on the replica side (print or --apply replica). */
   readonly allowKeyless: boolean;
-  /** Apply even where foreign keys cascade from the repaired tables. */
+  /** Apply even where triggers of the repaired tables would fire for its writes. */
   readonly force: boolean;
   readonly lockWaitMs: number;
   /** --apply replica: the longest the primary's table lock is held while the replica catches up. */
@@ -101,7 +102,6 @@ export async function runRepair(o: RepairOptions): Promise<RepairResult> {
     result.tables.push(...prepared.map((p) => p.entry));
 
     // 3. foreign keys and triggers
-    const cascading: string[] = [];
     const firing: string[] = [];
     for (const p of prepared) {
       if (!p.t || p.entry.refused === p.entry.rows) continue;
@@ -109,11 +109,7 @@ export async function runRepair(o: RepairOptions): Promise<RepairResult> {
       const related = where.e.sql.rows.parseRelated(await where.s.query(where.e.sql.rows.relatedObjects(p.t)));
       p.entry.related.push(...related);
       for (const r of related) result.warnings.push(relatedWarning(p, r, mode, where.side));
-      if (related.some((r) => r.cascades)) cascading.push(p.entry.table);
       for (const r of related) if (r.kind === 'trigger' && triggerFires(r, mode)) firing.push(`${r.name} on ${p.entry.table}`);
-    }
-    if (mode !== 'print' && cascading.length && !o.force) {
-      throw usageError(`foreign keys cascade from ${[...new Set(cascading)].join(', ')}: a repaired row can change or delete rows of other tables; review the printed SQL (repair without --apply), then add --force to apply`);
     }
     if (mode !== 'print' && firing.length && !o.force) {
       throw usageError(`trigger(s) ${[...new Set(firing)].join(', ')} would fire for the repair's writes: they can change the repaired values or write rows replication never carries (on a replica, rows its primary lacks, which can stop replication later); review the printed SQL (repair without --apply), then add --force to apply`);
@@ -248,8 +244,11 @@ function relatedWarning(p: Prepared, r: RelatedObject, mode: RepairMode, side: s
     const effect = mode === 'apply-primary' ? 'fires on the primary (and, for statement-logged rewrites, on MySQL-family replicas too)' : 'fires for the repair writes unless the engine suppresses it (PostgreSQL replica path: session_replication_role = replica)';
     return `${where}: trigger ${r.name} (${r.detail}) ${effect}`;
   }
-  if (r.kind === 'foreign-key-child') return `${where}: foreign key ${r.name} from ${r.detail} points at this table${r.cascades ? ': deleting or re-keying a row here CASCADES to that table' : ''}`;
-  return `${where}: foreign key ${r.name} to ${r.detail}: an inserted row needs its parent row to exist on the replica`;
+  // The repair's writes neither check nor cascade foreign keys (MySQL family: foreign_key_checks
+  // = 0; PostgreSQL: session_replication_role = replica, or an UPDATE that keeps the key), so the
+  // tables are made equal one by one, in any order.
+  if (r.kind === 'foreign-key-child') return `${where}: foreign key ${r.name} from ${r.detail} points at this table; the repair's writes do not cascade to that table${r.cascades ? ' (though its key CASCADES for other writes)' : ''}`;
+  return `${where}: foreign key ${r.name} to ${r.detail} is not checked for the repair's writes: repair ${r.detail.split(' ')[0]} too, or a row may stay without its parent on the replica`;
 }
 
 const keyId = (values: readonly unknown[]) => JSON.stringify(values.map((v) => (v === null || v === undefined ? null : String(v))));

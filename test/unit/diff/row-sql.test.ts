@@ -40,16 +40,18 @@ describe('MySQL-family row SQL', () => {
     );
   });
 
-  it('upserts every column but generated ones, and rewrites the key bytes too', () => {
+  it('upserts every column but generated ones with REPLACE (key bytes and swapped unique values too)', () => {
     const sql = mysqlFamilyRowSql.upsert(t, [id], ['1', "CONVERT(X'61' USING utf8mb4)"]);
-    expect(sql).toBe("INSERT INTO `d`.`t` (`id`, `s`) VALUES (1, CONVERT(X'61' USING utf8mb4)) ON DUPLICATE KEY UPDATE `id` = VALUES(`id`), `s` = VALUES(`s`)");
+    expect(sql).toBe("REPLACE INTO `d`.`t` (`id`, `s`) VALUES (1, CONVERT(X'61' USING utf8mb4))");
     expect(() => mysqlFamilyRowSql.upsert(t, [id], ['1'])).toThrow(/2 column\(s\) but 1 literal/);
   });
 
   it('primary rewrite: the primary\'s row -> upsert, no row there -> delete by key', () => {
-    expect(mysqlFamilyRowSql.primaryRewrite(t, [id], [3], ['3', 'NULL'], 'extra')).toEqual({ statements: [expect.stringMatching(/^INSERT INTO/)] });
+    expect(mysqlFamilyRowSql.primaryRewrite(t, [id], [3], ['3', 'NULL'], 'extra')).toEqual({ statements: [expect.stringMatching(/^REPLACE INTO/)] });
     expect(mysqlFamilyRowSql.primaryRewrite(t, [id], [3], null, 'changed')).toEqual({ statements: [expect.stringMatching(/^DELETE FROM/)] });
-    expect(mysqlFamilyRowSql.primaryWriteSetup(t)).toEqual(["SET SESSION binlog_format = 'STATEMENT'", 'USE `d`']);
+    // Foreign keys neither checked nor cascaded, on the primary and (carried by the statement) the replica.
+    expect(mysqlFamilyRowSql.primaryWriteSetup(t)).toEqual(["SET SESSION binlog_format = 'STATEMENT'", 'SET SESSION foreign_key_checks = 0', 'USE `d`']);
+    expect(mysqlFamilyRowSql.replicaWriteSetup()).toEqual(['SET SESSION sql_log_bin = 0', 'SET SESSION foreign_key_checks = 0']);
   });
 
   it('reads many rows by key in one statement, each with its key as row pages encode it', () => {
