@@ -1,7 +1,7 @@
 /**
  * Scheduled runs through the built CLI: one fleet config with a MariaDB and a PostgreSQL cluster
  * checked in one run (passwords from the environment), the per-cluster run lock (exit 4, stale
- * lock taken over), --quiet for cron, and pino JSON logs on stderr.
+ * lock taken over; diff and repair take it too), --quiet for cron, and pino JSON logs on stderr.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
@@ -129,6 +129,15 @@ describe.runIf(both)('fleet config: a MariaDB and a PostgreSQL cluster in one ru
     expect(single.stderr).toContain(`pid ${process.pid}`);
     expect(single.stderr).toContain('2026-01-01T00:00:00.000Z');
     expect(single.code).toBe(4);
+    // diff and repair hold sync points on the same replicas: the same lock; --no-lock opts out.
+    for (const cmd of ['diff', 'repair']) {
+      const r = cli([cmd, '--primary', dsn, '--databases', 'fleet'], { ...env, MYSQL_PWD: env['FLEET_MARIA_PW']! }, 240_000);
+      expect(r.stderr, cmd).toContain(`pid ${process.pid}`);
+      expect(r.code, cmd).toBe(4);
+    }
+    const unlocked = cli(['diff', '--primary', dsn, '--databases', 'fleet', '--no-lock', '--format', 'json'], { ...env, MYSQL_PWD: env['FLEET_MARIA_PW']! }, 240_000);
+    expect(JSON.parse(unlocked.stdout)).toMatchObject({ verdict: 'consistent' });
+    expect(unlocked.code).toBe(0);
     // In a fleet run the locked cluster is reported, the other one still checked.
     const fleet = cli(['check', '--config', configPath, '--format', 'json'], env, 240_000);
     if (!fleet.stdout) throw new Error(fleet.stderr);

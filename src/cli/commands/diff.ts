@@ -7,10 +7,14 @@ import { checkDefaults } from '../../pipeline/run-check.js';
 import type { Logger } from '../../log.js';
 import { renderDiff } from '../render/diff-table.js';
 import { addConnectionFlags, addFilterFlags, addOutputFlags, connectionSpecs, nonNegativeInt, positiveNumber, tableFilter, type ConnectionFlags, type FilterFlags } from '../options.js';
+import { withRunLock } from '../../ops/run-lock.js';
 import { runCommand, type OutputFlags } from '../run-command.js';
 import { addHashFlag, addSyncPointFlags, syncPointOptions, type ChunkFlags, type SyncPointFlags } from '../sync-flags.js';
 
-export interface SyncFlags extends ConnectionFlags, FilterFlags, ChunkFlags, SyncPointFlags {}
+export interface SyncFlags extends ConnectionFlags, FilterFlags, ChunkFlags, SyncPointFlags {
+  /** --no-lock: false. */
+  lock: boolean;
+}
 
 export interface DiffFlags extends SyncFlags, OutputFlags {
   fromCheck?: string;
@@ -27,7 +31,18 @@ export function addSyncFlags(cmd: Command): Command {
     .option('--chunk-time <seconds>', 'target time per checksum chunk', positiveNumber('--chunk-time'), checkDefaults.chunkTime)
     .option('--nokey-max-rows <n>', 'compare a table without a usable key (whole rows as a multiset) up to this many rows', nonNegativeInt('--nokey-max-rows'), checkDefaults.noKeyMaxRows);
   addHashFlag(cmd);
+  cmd.option('--no-lock', 'do not take the per-cluster run lock (a check, diff or repair on the same primary may overlap: their sync points stop and start the same replicas)');
   return addSyncPointFlags(cmd);
+}
+
+/**
+ * `fn` under the run lock check takes (one run per primary at a time): two runs holding sync
+ * points on the same replicas at once restart each other's held replicas. No primary named, or
+ * --no-lock: no lock.
+ */
+export function underRunLock<T>(f: { lock: boolean }, primary: string | { label: string } | undefined, command: string, fn: () => Promise<T>): Promise<T> {
+  const label = typeof primary === 'object' ? primary.label : null;
+  return f.lock && label ? withRunLock(label, `syncpoint ${command} --primary ${label}`, fn) : fn();
 }
 
 export function addDiffFlags(cmd: Command, maxRowsDefault: number): Command {
@@ -71,7 +86,8 @@ export function registerDiff(program: Command): void {
   addOutputFlags(cmd);
   cmd.action(async (f: DiffFlags) => {
     await runCommand(f, async ({ log, signal }) => {
-      const result = await diff(diffOptionsFrom(f, log, signal));
+      const o = diffOptionsFrom(f, log, signal);
+      const result = await underRunLock(f, o.primary, 'diff', () => diff(o));
       return { result, verdict: result.verdict, render: renderDiff };
     });
   });

@@ -7,7 +7,7 @@ import { readDiffResult } from '../../pipeline/repair/from-diff.js';
 import type { RepairResult } from '../../pipeline/repair/repair-result.js';
 import { addOutputFlags } from '../options.js';
 import { runCommand, type OutputFlags } from '../run-command.js';
-import { addDiffFlags, addSyncFlags, diffOptionsFrom, type SyncFlags } from './diff.js';
+import { addDiffFlags, addSyncFlags, diffOptionsFrom, underRunLock, type SyncFlags } from './diff.js';
 
 interface RepairFlags extends SyncFlags, OutputFlags {
   fromDiff?: string;
@@ -62,13 +62,15 @@ export function registerRepair(program: Command): void {
         if (given.length) throw usageError(`${given.join(', ')} ${given.length === 1 ? 'shapes' : 'shape'} the diff repair runs itself: with --from-diff the rows are those of the file (filter them with diff)`);
       }
       const base = diffOptionsFrom(f, log, signal);
-      const result = await repair({
+      const run = () => repair({
         ...base,
         ...(f.fromDiff ? { diff: readDiffResult(f.fromDiff) } : {}),
         apply: f.apply ?? null,
         allowKeyless: f.allowKeyless,
         force: f.force,
       });
+      // Printing from a diff file neither writes nor holds a sync point: no lock needed.
+      const result = f.fromDiff && !f.apply ? await run() : await underRunLock(f, base.primary, 'repair', run);
       if (f.output && result.script !== undefined) {
         try {
           writeFileSync(f.output, result.script, { mode: 0o600 });
