@@ -123,10 +123,14 @@ export interface ReplicationProbe {
   gtidOf(s: Session, pos: Position): Promise<Position>;
   /** Resume applying with no condition. */
   startApply(s: Session): Promise<void>;
-  /** Wait until the replica has applied `pos` (or more); false on timeout. */
-  waitApplied(s: Session, pos: Position, timeoutMs: number): Promise<boolean>;
-  /** replica-until: wait until the apply thread has stopped by itself; false on timeout. */
-  waitApplyStopped(s: Session, timeoutMs: number): Promise<boolean>;
+  /**
+   * Wait until the replica has applied `pos` (or more); false on timeout. With `signal`, an abort
+   * ends the wait within about a second (SyncpointError 'interrupted'): a run told to stop while
+   * it holds replicas restarts them at once, not after --sync-timeout.
+   */
+  waitApplied(s: Session, pos: Position, timeoutMs: number, signal?: AbortSignal): Promise<boolean>;
+  /** replica-until: wait until the apply thread has stopped by itself; false on timeout. `signal` as for waitApplied. */
+  waitApplyStopped(s: Session, timeoutMs: number, signal?: AbortSignal): Promise<boolean>;
 
   /**
    * primary-lock: inside a new transaction on `s`, lock `tables` against writes (readers not

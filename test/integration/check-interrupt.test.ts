@@ -163,6 +163,44 @@ for (const engine of ENGINES as SandboxEngine[]) {
       expect(existsSync(holds)).toBe(true);
     });
 
+    /**
+     * Pins a slow stop: a run told to stop while a sync point waited for a held replica to reach
+     * the primary's position went on waiting (up to --sync-timeout, 60 s by default) before it
+     * restarted the replica; a service manager's SIGKILL in that time left it stopped. The replica
+     * here applies 30 s late (MASTER_DELAY), so the sync point waits; SIGTERM must end it at once.
+     */
+    it.runIf(engine === 'mariadb')('SIGTERM while a sync point waits for a held replica: it runs again within seconds', async () => {
+      const a = args();
+      const node = info.nodes[info.nodes.length - 1]!;
+      await execOnNode(info, node.name, ['STOP SLAVE', 'CHANGE MASTER TO MASTER_DELAY = 30', 'START SLAVE']);
+      try {
+        // A row, not a table: a table the delay keeps from the replica would be drift.
+        await execOnNode(info, 'primary', ["INSERT INTO big.t VALUES (400001, 'late')"], { binlog: true });
+        const argv = [...quickArgs(a.argv), '--max-lag', '100'];
+        const run = startCli(argv, a.env, (child) => {
+          const timer = setInterval(() => {
+            if (markers(a.stateDir).length === 0) return;
+            clearInterval(timer);
+            // Held, and waiting for the delayed events.
+            setTimeout(() => child.kill('SIGTERM'), 1000);
+          }, 5);
+          child.on('exit', () => clearInterval(timer));
+        });
+        const started = Date.now();
+        const res = await run.done;
+        expect(res.code, res.stderr.slice(-2000)).toBe(3);
+        expect(Date.now() - started, 'stopped while the delay (30 s) still held the replica').toBeLessThan(12_000);
+        expect(JSON.parse(res.stdout).error).toMatch(/interrupted/);
+        const [st] = await execOnNode(info, node.name, ['SHOW SLAVE STATUS']);
+        expect(`${String(st!.rows[0]!['Slave_SQL_Running'])} ${String(st!.rows[0]!['Slave_IO_Running'])}`).toBe('Yes Yes');
+        expect(markers(a.stateDir)).toEqual([]);
+      } finally {
+        await execOnNode(info, node.name, ['STOP SLAVE', 'CHANGE MASTER TO MASTER_DELAY = 0', 'START SLAVE']);
+        await execOnNode(info, 'primary', ['DELETE FROM big.t WHERE id = 400001'], { binlog: true });
+        await waitForReplicas(info);
+      }
+    }, 120_000);
+
     // diff (and repair, through it) holds replicas too, and restores what a killed run left as well.
     it.runIf(engine === 'mariadb')('a replica a killed run left stopped is restarted by the next diff', async () => {
       const a = args();

@@ -17,6 +17,13 @@ export const BEGIN_SNAPSHOT = 'START TRANSACTION WITH CONSISTENT SNAPSHOT, READ 
 /** How often waitApplyStopped looks at the SQL thread. */
 const STOP_POLL_MS = 10;
 
+/** With an abort signal, the server-side position wait runs in slices this long (whole seconds). */
+const WAIT_SLICE_MS = 1000;
+
+function throwIfAborted(signal: AbortSignal | undefined, s: Session): void {
+  if (signal?.aborted) throw new SyncpointError('interrupted', 'interrupted while waiting for the replica to apply', s.server.label);
+}
+
 export interface ReplicationDeps {
   readonly flavor: FlavorProfile;
   /** A new session (tracked by the engine) to hold table locks for `owner`; closed with it. */
@@ -201,27 +208,38 @@ export class MysqlFamilyReplication implements ReplicationProbe {
     await s.query(st.startApply);
   }
 
-  async waitApplied(s: Session, target: Position, timeoutMs: number): Promise<boolean> {
+  async waitApplied(s: Session, target: Position, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
     let pos = target;
     if (this.flavor.notYetApplied) {
       const left = await this.flavor.notYetApplied(s, target);
       if (!left) return true;
       pos = left;
     }
-    const rows = await s.query(this.flavor.waitApplied(pos, timeoutMs));
-    const v = rows[0]?.['reached'];
-    if (v !== null && v !== undefined) return Number(v) === 1;
-    // The wait function could not tell (MASTER_POS_WAIT with the SQL thread stopped): read the status.
-    const st = await this.replicaStatus(s);
-    return Boolean(st?.executed && st.executed.kind === pos.kind && hasReached(st.executed, pos));
+    // The server's wait cannot be called off from here: with a signal it waits a second at a time.
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      throwIfAborted(signal, s);
+      const left = deadline - Date.now();
+      const slice = signal ? Math.min(left, WAIT_SLICE_MS) : left;
+      const rows = await s.query(this.flavor.waitApplied(pos, slice));
+      const v = rows[0]?.['reached'];
+      if (v === null || v === undefined) {
+        // The wait function could not tell (MASTER_POS_WAIT with the SQL thread stopped): read the status.
+        const st = await this.replicaStatus(s);
+        return Boolean(st?.executed && st.executed.kind === pos.kind && hasReached(st.executed, pos));
+      }
+      if (Number(v) === 1) return true;
+      if (!signal || Date.now() >= deadline) return false;
+    }
   }
 
-  async waitApplyStopped(s: Session, timeoutMs: number): Promise<boolean> {
+  async waitApplyStopped(s: Session, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const row = (await this.statusRows(s))[0];
       if (!row || !sqlThreadRunning(row)) return true;
       if (Date.now() >= deadline) return false;
+      throwIfAborted(signal, s);
       await sleep(STOP_POLL_MS);
     }
   }

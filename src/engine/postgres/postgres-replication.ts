@@ -462,13 +462,14 @@ export function createPostgresReplication(facts: PgServerFacts, openSpare?: () =
       }
     },
 
-    async waitApplied(s: Session, pos: Position, timeoutMs: number): Promise<boolean> {
+    async waitApplied(s: Session, pos: Position, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
       const target = targetLsn(pos, s.server.label);
       const deadline = Date.now() + Math.max(0, timeoutMs);
       const physical = await inRecovery(s);
       const watches = new Map<string, ApplyWatch>();
       let pause = 2;
       for (;;) {
+        if (signal?.aborted) throw new SyncpointError('interrupted', 'interrupted while waiting for the replica to apply', s.server.label);
         if (physical) {
           const rows = await run(s, 'SELECT pg_catalog.pg_last_wal_replay_lsn()::text AS lsn, pg_catalog.pg_is_wal_replay_paused() AS paused');
           const replay = lsnOf(rows[0]?.['lsn']);

@@ -355,7 +355,7 @@ async function applyOnReplica(o: RepairOptions, pe: Engine, p: Prepared, rows: r
     // wait) is held for the last few transactions only, never longer than --max-lock-time.
     for (let attempt = 1; ; attempt++) {
       const now = await pe.replication.currentPosition(ps);
-      if (!(await re.replication.waitApplied(node.control!, now, o.syncTimeoutMs))) {
+      if (!(await re.replication.waitApplied(node.control!, now, o.syncTimeoutMs, o.signal))) {
         throw new SyncpointError('timeout', `the replica did not catch up with the primary within --sync-timeout ${Math.round(o.syncTimeoutMs / 1000)}s; nothing was locked or written`, node.label);
       }
       const pos = await pe.replication.lockTablesForSync(ps, [p.t!], o.lockWaitMs);

@@ -23,6 +23,8 @@ export interface EpochContext {
   readonly lockRetries: number;
   readonly maxLockMs: number;
   readonly syncTimeoutMs: number;
+  /** The run's stop: waits on held replicas end at once, so they are restarted without delay. */
+  readonly signal?: AbortSignal;
   /** Where replica-until writes its hold marker (default: the state dir's holds/). */
   readonly holdsDir?: string;
   readonly log: Logger;

@@ -15,7 +15,7 @@
  * step 4 is undone by the next run (restore-held.ts); it is removed once all of them run again.
  */
 import { comparePositions, formatPosition, hasReached, matchesOnDomains, type Position } from '../../engine/position.js';
-import { messageOf } from '../../errors.js';
+import { messageOf, SyncpointError } from '../../errors.js';
 import type { EpochContext, EpochReplica, EpochResult } from './epoch.js';
 import { removeHoldMarker, rewriteHoldMarker, writeHoldMarker, type FoundMarker, type HeldReplica } from './hold-marker.js';
 
@@ -36,7 +36,7 @@ export async function syncReplicaUntil(ctx: EpochContext): Promise<EpochResult> 
   await Promise.all(
     replicas.map(async (r) => {
       try {
-        const st = await notWaitingForLock(r, ctx.lockWaitMs);
+        const st = await notWaitingForLock(r, ctx.lockWaitMs, ctx.signal);
         if (!st) throw new Error('is no longer a replica');
         if (st.lastError) throw new Error(`replication error: ${st.lastError}`);
         if (!st.applying || !st.receiving) throw new Error('replication is not running (stopped by someone else?)');
@@ -105,7 +105,7 @@ export async function syncReplicaUntil(ctx: EpochContext): Promise<EpochResult> 
             const k = lanes[0]!;
             const snapshots = () => Promise.all(lanes.map((j) => r.engine.replication.beginSnapshot(r.sessions[j]!)));
             if (direct.has(r)) {
-              await applyUntilSourcePos(r, positions[k]!, ctx.syncTimeoutMs, () => gtidOf(k));
+              await applyUntilSourcePos(r, positions[k]!, ctx.syncTimeoutMs, () => gtidOf(k), ctx.signal);
               await snapshots();
               continue;
             }
@@ -117,9 +117,9 @@ export async function syncReplicaUntil(ctx: EpochContext): Promise<EpochResult> 
             }
             if (!before?.executed || !matchesOnDomains(before.executed, target)) {
               await r.engine.replication.startApplyUntil(r.control, target);
-              const reached = await r.engine.replication.waitApplied(r.control, target, ctx.syncTimeoutMs);
+              const reached = await r.engine.replication.waitApplied(r.control, target, ctx.syncTimeoutMs, ctx.signal);
               if (!reached) throw new Error(`did not reach ${formatPosition(target)} within ${Math.round(ctx.syncTimeoutMs / 1000)}s (lagging or stuck replication)`);
-              if (!(await r.engine.replication.waitApplyStopped(r.control, ctx.syncTimeoutMs))) {
+              if (!(await r.engine.replication.waitApplyStopped(r.control, ctx.syncTimeoutMs, ctx.signal))) {
                 throw new Error(`apply did not stop at ${formatPosition(target)}`);
               }
               const after = await r.engine.replication.replicaStatus(r.control);
@@ -160,10 +160,17 @@ export async function syncReplicaUntil(ctx: EpochContext): Promise<EpochResult> 
       }
     }
   }
+  // Told to stop while waiting: the replicas run again (above); the run ends as interrupted,
+  // not with replicas reported as having left it.
+  if (ctx.signal?.aborted) throw new SyncpointError('interrupted', 'interrupted');
   return { positions, failed, lockMs: 0, replicaPauseMs: maxPause };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const stopIfAborted = (signal: AbortSignal | undefined) => {
+  if (signal?.aborted) throw new SyncpointError('interrupted', 'interrupted');
+};
 
 /** A direct replica's coordinates unchanged this long, short of the target: ask its GTID position. */
 const STALL_MS = 200;
@@ -177,9 +184,10 @@ const WAITING_FOR_LOCK = /^waiting for (table (metadata |level )?|global read |b
  * SLAVE waits for such a thread as long as the lock is held, which would hold the whole sync
  * point. Gives it lockWaitMs (a passing wait clears), then leaves the replica out with the reason.
  */
-async function notWaitingForLock(r: EpochReplica, lockWaitMs: number) {
+async function notWaitingForLock(r: EpochReplica, lockWaitMs: number, signal: AbortSignal | undefined) {
   const deadline = Date.now() + lockWaitMs;
   for (;;) {
+    stopIfAborted(signal);
     const st = await r.engine.replication.replicaStatus(r.control);
     // With parallel replication the SQL thread reads on ("has read all relay log") while a worker
     // waits: the workers' states count as much as its own.
@@ -204,7 +212,7 @@ async function notWaitingForLock(r: EpochReplica, lockWaitMs: number) {
  * the events it then skips (applied already) do not move it, so on a quiet primary the binlog
  * coordinates would never come back to the target.
  */
-async function applyUntilSourcePos(r: EpochReplica, target: Position, timeoutMs: number, targetGtid: () => Promise<Position>): Promise<void> {
+async function applyUntilSourcePos(r: EpochReplica, target: Position, timeoutMs: number, targetGtid: () => Promise<Position>, signal: AbortSignal | undefined): Promise<void> {
   const repl = r.engine.replication;
   const at = (st: { executedAtSource: Position | null } | null) => (st?.executedAtSource ? comparePositions(st.executedAtSource, target) : null);
   // The GTID test costs the primary a scan of its binlog file (BINLOG_GTID_POS): only asked for
@@ -234,6 +242,7 @@ async function applyUntilSourcePos(r: EpochReplica, target: Position, timeoutMs:
       return;
     }
     if (Date.now() >= deadline) throw new Error(`did not reach ${formatPosition(target)} within ${Math.round(timeoutMs / 1000)}s (lagging or stuck replication)`);
+    stopIfAborted(signal);
     await sleep(wait);
   }
 }

@@ -296,6 +296,7 @@ export class SyncManager {
       lockRetries: tables.some((t) => this.everBlocked.has(t.qualified)) ? 1 : 5,
       maxLockMs: this.o.maxLockMs,
       syncTimeoutMs: this.o.syncTimeoutMs,
+      ...(this.o.signal ? { signal: this.o.signal } : {}),
       log: this.o.log,
     };
     const res: EpochResult = this.method === 'replica-until' ? await syncReplicaUntil(ctx) : await syncPrimaryLock(ctx);

@@ -204,6 +204,26 @@ describe('replica status and apply control', () => {
     ]);
     expect(await unknown.probe.waitApplied(unknown.s, target, 500)).toBe(true);
   });
+  it('with a signal, waitApplied waits a second at a time and ends on abort: the server wait cannot be called off', async () => {
+    const target = parseMariadbGtid('0-1-100');
+    const slices: unknown[] = [];
+    const ac = new AbortController();
+    const { probe, s } = setup(maria, [[/MASTER_GTID_WAIT/, (q) => {
+      slices.push(q.params[1]);
+      if (slices.length === 3) ac.abort();
+      return [{ reached: 0 }];
+    }]]);
+    const err = await probe.waitApplied(s, target, 60_000, ac.signal).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SyncpointError);
+    expect((err as SyncpointError).kind).toBe('interrupted');
+    // Three one-second waits, not one of 60 s.
+    expect(slices).toEqual([1, 1, 1]);
+    // Without a signal: one wait for the whole timeout.
+    const whole = setup(maria, [[/MASTER_GTID_WAIT/, (q) => (slices.push(q.params[1]), [{ reached: 0 }])]]);
+    slices.length = 0;
+    expect(await whole.probe.waitApplied(whole.s, target, 60_000)).toBe(false);
+    expect(slices).toEqual([60]);
+  });
   it('MariaDB: what the replica holds in its own binlog is not waited for (a former primary replicating again)', async () => {
     // The new primary's position points at the old primary's own last write: its gtid_slave_pos is
     // empty (it applied nothing yet) and MASTER_GTID_WAIT would wait the whole timeout for it.
