@@ -112,7 +112,7 @@ export async function runRepair(o: RepairOptions): Promise<RepairResult> {
       for (const r of related) if (r.kind === 'trigger' && triggerFires(r, mode)) firing.push(`${r.name} on ${p.entry.table}`);
     }
     if (mode !== 'print' && firing.length && !o.force) {
-      throw usageError(`trigger(s) ${[...new Set(firing)].join(', ')} would fire for the repair's writes: they can change the repaired values or write rows replication never carries (on a replica, rows its primary lacks, which can stop replication later); review the printed SQL (repair without --apply), then add --force to apply`);
+      throw usageError(`trigger(s) ${[...new Set(firing)].join(', ')} would fire for the repair's writes: they can change the repaired values or write rows replication never carries (on a replica, rows its primary lacks, which can stop replication later; MariaDB/MySQL rewrite a row with REPLACE, so its DELETE and INSERT triggers fire); review the printed SQL (repair without --apply), then add --force to apply`);
     }
 
     // 4. statements
@@ -242,13 +242,16 @@ function relatedWarning(p: Prepared, r: RelatedObject, mode: RepairMode, side: s
   const where = `${p.entry.table} (on the ${side})`;
   if (r.kind === 'trigger') {
     const effect = mode === 'apply-primary' ? 'fires on the primary (and, for statement-logged rewrites, on MySQL-family replicas too)' : 'fires for the repair writes unless the engine suppresses it (PostgreSQL replica path: session_replication_role = replica)';
-    return `${where}: trigger ${r.name} (${r.detail}) ${effect}`;
+    // MySQL family: a row is rewritten with REPLACE, a delete and an insert wherever the row exists.
+    const replace = r.firesUnder === undefined ? '; a rewritten row is deleted and inserted again (REPLACE), so DELETE and INSERT triggers fire for it, on the primary path for the primary\'s own unchanged rows too' : '';
+    return `${where}: trigger ${r.name} (${r.detail}) ${effect}${replace}`;
   }
   // The repair's writes neither check nor cascade foreign keys (MySQL family: foreign_key_checks
   // = 0; PostgreSQL: session_replication_role = replica, or an UPDATE that keeps the key), so the
   // tables are made equal one by one, in any order.
-  if (r.kind === 'foreign-key-child') return `${where}: foreign key ${r.name} from ${r.detail} points at this table; the repair's writes do not cascade to that table${r.cascades ? ' (though its key CASCADES for other writes)' : ''}`;
-  return `${where}: foreign key ${r.name} to ${r.detail} is not checked for the repair's writes: repair ${r.detail.split(' ')[0]} too, or a row may stay without its parent on the replica`;
+  const other = r.detail.replace(/ \(ON DELETE .*$/, '');
+  if (r.kind === 'foreign-key-child') return `${where}: foreign key ${r.name} from ${r.detail} points at this table; the repair's writes do not cascade to that table${r.cascades ? ' (though its key CASCADES for other writes)' : ''}: repair ${other} too, or its rows whose parent the repair deletes stay on the replica without it`;
+  return `${where}: foreign key ${r.name} to ${r.detail} is not checked for the repair's writes: repair ${other} too, or a row may stay without its parent on the replica`;
 }
 
 const keyId = (values: readonly unknown[]) => JSON.stringify(values.map((v) => (v === null || v === undefined ? null : String(v))));

@@ -48,6 +48,8 @@ export async function syncReplicaUntil(ctx: EpochContext): Promise<EpochResult> 
       }
     }),
   );
+  // Told to stop while looking: nothing is held yet, nothing to stop.
+  stopIfAborted(ctx.signal);
   let marker: FoundMarker | null = null;
   try {
     if (held.length > 0) marker = writeHoldMarker(held, ctx.holdsDir);
@@ -55,6 +57,7 @@ export async function syncReplicaUntil(ctx: EpochContext): Promise<EpochResult> 
     log.warn(`could not write the hold marker (${messageOf(err)}): if this run is killed while replicas are held, restart them by hand`);
   }
   const pauseStart = Date.now();
+  let leftStopped = 0;
   try {
     await Promise.all(
       toHold.map(async (r) => {
@@ -116,6 +119,7 @@ export async function syncReplicaUntil(ctx: EpochContext): Promise<EpochResult> 
               throw new Error(`replicates by ${before.executed.kind} (not GTID): replica-until needs GTID replication; use --sync-method primary-lock`);
             }
             if (!before?.executed || !matchesOnDomains(before.executed, target)) {
+              stopIfAborted(ctx.signal);
               await r.engine.replication.startApplyUntil(r.control, target);
               const reached = await r.engine.replication.waitApplied(r.control, target, ctx.syncTimeoutMs, ctx.signal);
               if (!reached) throw new Error(`did not reach ${formatPosition(target)} within ${Math.round(ctx.syncTimeoutMs / 1000)}s (lagging or stuck replication)`);
@@ -150,6 +154,7 @@ export async function syncReplicaUntil(ctx: EpochContext): Promise<EpochResult> 
       }),
     );
     maxPause = Date.now() - pauseStart;
+    leftStopped = notRestored.size;
     if (marker) {
       try {
         // Kept for replicas not restarted: once this process ends, the next run retries them.
@@ -161,8 +166,9 @@ export async function syncReplicaUntil(ctx: EpochContext): Promise<EpochResult> 
     }
   }
   // Told to stop while waiting: the replicas run again (above); the run ends as interrupted,
-  // not with replicas reported as having left it.
-  if (ctx.signal?.aborted) throw new SyncpointError('interrupted', 'interrupted');
+  // not with replicas reported as having left it. One that could not be restarted is reported
+  // (failed: "replication apply left stopped"), the run stopping at its next lane.
+  if (ctx.signal?.aborted && leftStopped === 0) throw new SyncpointError('interrupted', 'interrupted');
   return { positions, failed, lockMs: 0, replicaPauseMs: maxPause };
 }
 
@@ -222,6 +228,7 @@ async function applyUntilSourcePos(r: EpochReplica, target: Position, timeoutMs:
   const before = await repl.replicaStatus(r.control);
   if (at(before) === 'equal') return;
   if (at(before) === 'after') throw new Error(`already past ${formatPosition(target)} (at ${formatPosition(before!.executedAtSource!)})`);
+  stopIfAborted(signal);
   await repl.startApplyUntil(r.control, target);
   const deadline = Date.now() + timeoutMs;
   let last = before?.executedAtSource ? formatPosition(before.executedAtSource) : '';
