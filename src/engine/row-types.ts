@@ -86,6 +86,18 @@ export interface RowSql {
    * CONFLICT DO UPDATE). Foreign keys are neither checked nor cascaded (see replicaWriteSetup).
    */
   upsert(t: TableInfo, key: readonly ColumnInfo[], literals: readonly string[]): string;
+  /**
+   * True where upsert itself clears a row of another key holding one of the row's unique values
+   * (MySQL family: REPLACE). Elsewhere (PostgreSQL: ON CONFLICT names the key only) such a row
+   * makes the write fail: the replica path deletes first, the primary path checks the replica.
+   */
+  readonly upsertClearsUniqueHolders: boolean;
+  /**
+   * Rows (count, read with parseCount) of another key than `keyValues` holding all the values
+   * `literals` has for the columns of one of the table's other unique indexes; null when the
+   * table has none the row's values could collide on (NULLs never do).
+   */
+  uniqueHolders(t: TableInfo, key: readonly ColumnInfo[], keyValues: KeyValues, literals: readonly string[]): Sql | null;
   deleteByKey(t: TableInfo, key: readonly ColumnInfo[], keyValues: KeyValues): string;
   /** `col = value AND ...` for people reading the SQL (comments). */
   keyComment(key: readonly ColumnInfo[], display: readonly (string | number | null)[]): string;

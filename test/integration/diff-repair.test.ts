@@ -519,6 +519,30 @@ for (const engine of ENGINES as SandboxEngine[]) {
       }
     });
 
+    /**
+     * Pins two PostgreSQL failures on rows whose UNIQUE values are swapped on a subscriber: the
+     * primary path's rewrite, replicated, hit a unique violation on the subscriber and stopped its
+     * subscription (the apply worker retries the same change forever); the replica path's upsert
+     * (ON CONFLICT on the key only) failed with 23505.
+     */
+    it.runIf(engine === 'postgres')('swapped unique values on a subscriber: the primary path refuses them (the subscription would stop), the replica path repairs them', async () => {
+      await createTablesEverywhere(info, ['CREATE TABLE d.uq (id int PRIMARY KEY, u text NOT NULL UNIQUE)'], ["INSERT INTO d.uq VALUES (1, 'x'), (2, 'y'), (3, 'z')"]);
+      await inject(["UPDATE d.uq SET u = 'tmp' WHERE id = 1", "UPDATE d.uq SET u = 'x' WHERE id = 2", "UPDATE d.uq SET u = 'y' WHERE id = 1"]);
+      const viaPrimary = await repair({ ...dsns(), filter: { tables: ['d.uq'] }, apply: 'primary' });
+      expect(viaPrimary.tables, JSON.stringify(viaPrimary.tables)).toHaveLength(1);
+      expect(viaPrimary.tables[0]).toMatchObject({ refused: 2 });
+      expect(viaPrimary.tables[0]!.reason).toMatch(/another row on the replica holds one of its unique values.*--apply replica/);
+      // The subscription still applies: a new row reaches the subscriber.
+      await execOnNode(info, 'primary', ["INSERT INTO d.uq VALUES (4, 'w')"]);
+      await waitForReplicas(info);
+      const [four] = await execOnNode(info, target().name, ['SELECT count(*)::int AS n FROM d.uq WHERE id = 4']);
+      expect(four!.rows[0]!['n']).toBe(1);
+      const viaReplica = await repair({ ...dsns(), filter: { tables: ['d.uq'] }, apply: 'replica' });
+      expect(viaReplica.verdict, JSON.stringify(viaReplica.tables)).toBe('passed');
+      const [rows] = await execOnNode(info, target().name, ['SELECT id, u FROM d.uq ORDER BY id']);
+      expect(rows!.rows.map((r) => `${String(r['id'])}=${String(r['u'])}`)).toEqual(['1=x', '2=y', '3=z', '4=w']);
+    });
+
     if (engine === 'postgres') {
       it('the PostgreSQL primary path refuses an extra row on a subscriber and says which path can', async () => {
         await inject(["INSERT INTO d.t VALUES (9999, 'extra', NULL, 0, '')"]);

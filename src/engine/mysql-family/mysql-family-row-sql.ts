@@ -337,6 +337,8 @@ export const mysqlFamilyRowSql: RowSql = Object.freeze({
   deleteByHash,
   insert,
   upsert,
+  upsertClearsUniqueHolders: true,
+  uniqueHolders: () => null,
   deleteByKey,
   keyComment,
   // read_only replicas accept this session's writes only with SUPER / READ_ONLY ADMIN.

@@ -174,6 +174,26 @@ export function upsert(t: TableInfo, key: readonly ColumnInfo[], literals: reado
   return `${insert(t, literals)} ${conflict} DO UPDATE SET ${insertableColumns(t).map((c) => `${quoteIdent(c.name)} = EXCLUDED.${quoteIdent(c.name)}`).join(', ')}`;
 }
 
+/** The table's unique indexes other than `key`, as column lists. */
+export function otherUniqueIndexes(t: TableInfo, key: readonly ColumnInfo[]): ColumnInfo[][] {
+  const keyNames = key.map((c) => c.name).join('\u0000');
+  const byName = new Map(t.columns.map((c) => [c.name, c]));
+  return t.indexes
+    .filter((ix) => ix.unique && ix.columns.join('\u0000') !== keyNames && ix.columns.every((n) => byName.has(n)))
+    .map((ix) => ix.columns.map((n) => byName.get(n)!));
+}
+
+export function uniqueHolders(t: TableInfo, key: readonly ColumnInfo[], keyValues: KeyValues, literals: readonly string[]): Sql | null {
+  const cols = insertableColumns(t);
+  const lit = new Map(cols.map((c, i) => [c.name, literals[i]!]));
+  // A NULL in a unique index (NULLS DISTINCT, the default) collides with nothing.
+  const tests = otherUniqueIndexes(t, key)
+    .filter((ix) => ix.every((c) => lit.has(c.name) && lit.get(c.name) !== 'NULL'))
+    .map((ix) => `(${ix.map((c) => `${col(c)} = ${lit.get(c.name)!}`).join(' AND ')})`);
+  if (tests.length === 0) return null;
+  return { sql: `SELECT count(*) AS n FROM ${from(t)} WHERE (${tests.join(' OR ')}) AND NOT (${keyWhere(key, keyValues)})`, params: [] };
+}
+
 export function deleteByKey(t: TableInfo, key: readonly ColumnInfo[], keyValues: KeyValues): string {
   return `DELETE FROM ${from(t)} WHERE ${keyWhere(key, keyValues)}`;
 }
@@ -253,6 +273,8 @@ export const postgresRowSql: RowSql = Object.freeze({
   deleteByHash,
   insert,
   upsert,
+  upsertClearsUniqueHolders: false,
+  uniqueHolders,
   deleteByKey,
   keyComment,
   // Superuser only; keeps user triggers and foreign-key actions quiet, as the apply worker does.

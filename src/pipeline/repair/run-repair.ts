@@ -294,10 +294,16 @@ async function replicaStatements(pe: Engine, ps: Session, re: Engine, p: Prepare
   const ups: { comment: string; sql: string }[] = [];
   const keyed = rows.filter((r) => r.key !== null);
   const lits = p.key ? await primaryLiterals(pe, ps, t, p.key, keyed) : [];
+  // Where the upsert cannot clear a row of another key holding one of its unique values (two
+  // rows' values swapped on the replica), every row of the transaction is deleted first.
+  const clearFirst = !pe.sql.rows.upsertClearsUniqueHolders && p.key !== null && hasOtherUnique(t, p.key);
   keyed.forEach((r, i) => {
     const comment = `${r.kind}: ${pe.sql.rows.keyComment(p.key!, Object.values(r.key!))}`;
     const l = lits[i]!;
-    if (l) ups.push({ comment: `${comment} -> the primary's row`, sql: pe.sql.rows.upsert(t, p.key!, l) });
+    if (l && clearFirst) {
+      dels.push({ comment: `${comment} -> deleted first (its unique values may be another row's until that row is written)`, sql: pe.sql.rows.deleteByKey(t, p.key!, r.keyValues as SqlValue[]) });
+      ups.push({ comment: `${comment} -> the primary's row`, sql: pe.sql.rows.insert(t, l) });
+    } else if (l) ups.push({ comment: `${comment} -> the primary's row`, sql: pe.sql.rows.upsert(t, p.key!, l) });
     else dels.push({ comment: `${comment} -> not on the primary: delete`, sql: pe.sql.rows.deleteByKey(t, p.key!, r.keyValues as SqlValue[]) });
   });
   const hashes = new Set<string>();
@@ -403,6 +409,12 @@ async function applyOnPrimary(pe: Engine, p: Prepared, rows: readonly DiffRow[])
       for (const r of rows) {
         const got = await ws.query(pe.sql.rows.rowLiterals(t, key, r.keyValues as SqlValue[], true));
         const lits = got.length ? pe.sql.rows.parseRowLiterals(got[0]!, t) : null;
+        const held = lits ? await heldElsewhere(pe, p, r.keyValues as SqlValue[], lits) : null;
+        if (held) {
+          p.entry.refused++;
+          refusedWhy.add(`${r.kind}: ${held}`);
+          continue;
+        }
         const rw = pe.sql.rows.primaryRewrite(t, key, r.keyValues as SqlValue[], lits, r.kind);
         if ('refused' in rw) {
           p.entry.refused++;
@@ -423,6 +435,28 @@ async function applyOnPrimary(pe: Engine, p: Prepared, rows: readonly DiffRow[])
   } finally {
     await ws.close();
   }
+}
+
+function hasOtherUnique(t: TableInfo, key: readonly ColumnInfo[]): boolean {
+  const k = key.map((c) => c.name).join('\u0000');
+  return t.indexes.some((ix) => ix.unique && ix.columns.join('\u0000') !== k);
+}
+
+/**
+ * The primary path on an engine whose rewrite cannot clear a replica's row holding one of the
+ * row's unique values (PostgreSQL): such a row on the replica would make the replicated write fail
+ * there, which stops a subscription. Null when none does (or the replica cannot be asked).
+ */
+async function heldElsewhere(pe: Engine, p: Prepared, keyValues: SqlValue[], lits: readonly string[]): Promise<string | null> {
+  const re = p.node?.engine;
+  const rs = p.node?.control;
+  if (pe.sql.rows.upsertClearsUniqueHolders || !re || !rs || !p.key || !hasOtherUnique(p.t!, p.key)) return null;
+  const q = re.sql.rows.uniqueHolders(p.t!, p.key, keyValues, lits);
+  if (!q) return null;
+  const n = re.sql.parseCount((await rs.query(q))[0]!);
+  return n > 0
+    ? 'another row on the replica holds one of its unique values: replicated, the primary\'s write would fail there and stop replication; use --apply replica'
+    : null;
 }
 
 /** Session settings that need privileges: say which, rather than the server's bare refusal. */

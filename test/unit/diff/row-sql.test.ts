@@ -81,6 +81,25 @@ describe('PostgreSQL row SQL', () => {
     expect(() => postgresRowSql.countByHash(t, "x' OR 1=1 --")).toThrow(/not a row hash/);
   });
 
+  it('rows of another key holding a unique value the written row has: every other unique index, NULLs never collide', () => {
+    const u = col('u', 'text', { columnType: 'text' });
+    const v = col('v', 'int4', { columnType: 'integer' });
+    const w = col('w', 'text', { columnType: 'text' });
+    const tu = { ...table([id, u, v, w], ['id']), indexes: [
+      { name: 't_pkey', columns: ['id'], unique: true, primary: true, allNotNull: true },
+      { name: 't_u_key', columns: ['u'], unique: true, primary: false, allNotNull: true },
+      { name: 't_vw_key', columns: ['v', 'w'], unique: true, primary: false, allNotNull: false },
+      { name: 't_v_idx', columns: ['v'], unique: false, primary: false, allNotNull: false },
+    ] };
+    expect(postgresRowSql.uniqueHolders(tu, [id], [7], ["'7'::integer", "'x'::text", "'1'::integer", "'y'::text"])!.sql).toBe(
+      `SELECT count(*) AS n FROM "d"."t" AS t WHERE ((t."u" = 'x'::text) OR (t."v" = '1'::integer AND t."w" = 'y'::text)) AND NOT (t."id" = '7'::integer)`,
+    );
+    // The (v, w) index holds a NULL: it cannot collide.
+    expect(postgresRowSql.uniqueHolders(tu, [id], [7], ["'7'::integer", "'x'::text", "'1'::integer", 'NULL'])!.sql).not.toContain('t."v"');
+    expect(postgresRowSql.uniqueHolders(table([id, b], ['id']), [id], [7], ["'7'::integer", 'NULL'])).toBeNull();
+    expect(postgresRowSql.upsertClearsUniqueHolders).toBe(false);
+  });
+
   it('writes string literals that read back the same whatever standard_conforming_strings says', () => {
     expect(literal("it's")).toBe("'it''s'");
     expect(literal('a\\b')).toBe("E'a\\\\b'");
