@@ -450,7 +450,7 @@ function hasOtherUnique(t: TableInfo, key: readonly ColumnInfo[]): boolean {
 async function heldElsewhere(pe: Engine, p: Prepared, keyValues: SqlValue[], lits: readonly string[]): Promise<string | null> {
   const re = p.node?.engine;
   const rs = p.node?.control;
-  if (pe.sql.rows.upsertClearsUniqueHolders || !re || !rs || !p.key || !hasOtherUnique(p.t!, p.key)) return null;
+  if (pe.sql.rows.upsertClearsUniqueHolders || !re || !rs || !p.key) return null;
   const q = re.sql.rows.uniqueHolders(p.t!, p.key, keyValues, lits);
   if (!q) return null;
   const n = re.sql.parseCount((await rs.query(q))[0]!);
