@@ -6,6 +6,7 @@ import type { Capabilities } from './capabilities.js';
 import type { Position } from './position.js';
 import type { RowSql } from './row-types.js';
 import type {
+  ApplyThread,
   ChunkChecksum,
   ChunkRange,
   ColumnInfo,
@@ -107,11 +108,12 @@ export interface ReplicationProbe {
    */
   stopApply(s: Session, until?: Position['kind']): Promise<void>;
   /**
-   * replica-until: the states of this replica's apply threads (the SQL thread and any parallel
-   * workers), to tell one waiting for a lock held on the replica; empty where they cannot be
-   * seen (no PROCESS privilege) or the engine has none.
+   * replica-until: this replica's apply threads (the SQL thread and any parallel workers), to
+   * tell one waiting for a lock held on the replica or inside a long statement, either of which
+   * STOP would wait for; empty where they cannot be seen (no PROCESS privilege) or the engine has
+   * none.
    */
-  applyThreadStates?(s: Session): Promise<string[]>;
+  applyThreads?(s: Session): Promise<readonly ApplyThread[]>;
   /** replica-until: apply until exactly `pos`, then stop by itself. */
   startApplyUntil(s: Session, pos: Position): Promise<void>;
   /** This server's id among its replication peers (MySQL family @@server_id), null when none. */

@@ -170,6 +170,16 @@ export interface ReplicaStatus {
   readonly subscriptions: readonly string[];
 }
 
+/** One of a replica's apply threads (MySQL family: the SQL thread or a parallel worker). */
+export interface ApplyThread {
+  /** Its processlist id. */
+  readonly id: number;
+  /** What it is doing (processlist STATE), '' when nothing is said. */
+  readonly state: string;
+  /** The statement it is applying (processlist INFO), null when none. */
+  readonly statement: string | null;
+}
+
 export interface DiscoveredReplica {
   readonly host: string;
   readonly port: number | null;

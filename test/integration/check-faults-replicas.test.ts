@@ -172,6 +172,54 @@ for (const engine of ENGINES as SandboxEngine[]) {
     });
 
     /**
+     * Pins a hold: replicas were restarted together once every one had its snapshots, so a healthy
+     * replica stayed stopped while another one spent --sync-timeout failing to reach the position.
+     */
+    it.runIf(engine === 'mariadb')('a replica that misses a sync point holds only itself: the others run again once their own snapshots are open', async () => {
+      const lagging = sb.node('replica2');
+      const healthy = sb.node('replica1');
+      await execOnNode(sb.info, lagging.name, ['STOP SLAVE', 'CHANGE MASTER TO MASTER_DELAY = 60', 'START SLAVE']);
+      try {
+        await execOnNode(sb.info, 'primary', ['INSERT INTO f.small VALUES (2000)'], { binlog: true });
+        const run = watchedCheck({ ...base(), chunkTime: 0.5, concurrency: 2, maxLagSeconds: 3600, syncTimeoutMs: 3_000 });
+        const stoppedMs = await longestStopped(healthy.name, run.result);
+        const res = await run.result;
+        expect(res.verdict).toBe('incomplete');
+        expectOnlyErrors(res, lagging, /did not reach .* within 3s/);
+        expectHealthyFullyChecked(res, healthy);
+        // Its own sync point takes well under a second; the lagging one's took the whole 3 s.
+        expect(stoppedMs).toBeLessThan(1_500);
+        expect(res.sync.maxReplicaPauseMs).toBeGreaterThanOrEqual(3_000);
+      } finally {
+        await execOnNode(sb.info, lagging.name, ['STOP SLAVE', 'CHANGE MASTER TO MASTER_DELAY = 0', 'START SLAVE']);
+      }
+      await execOnNode(sb.info, 'primary', ['DELETE FROM f.small WHERE id = 2000'], { binlog: true });
+      await waitForReplicas(sb.info);
+    });
+
+    /** The longest stretch `name`'s SQL thread was seen stopped (polled every 20 ms) until `until` settles. */
+    async function longestStopped(name: string, until: Promise<unknown>): Promise<number> {
+      const c = await connectDsn(sb.node(name).dsn);
+      let done = false;
+      void until.finally(() => (done = true)).catch(() => undefined);
+      let longest = 0;
+      let since: number | null = null;
+      try {
+        while (!done) {
+          const [st] = (await c.exec('SHOW SLAVE STATUS')).rows;
+          const now = Date.now();
+          if (st?.['Slave_SQL_Running'] !== 'Yes') since ??= now;
+          else since = null;
+          if (since !== null) longest = Math.max(longest, now - since);
+          await new Promise((res) => setTimeout(res, 20));
+        }
+      } finally {
+        await c.close();
+      }
+      return longest;
+    }
+
+    /**
      * Pins a hang: STOP SLAVE waits while the SQL thread waits for a lock held on the replica, so a
      * sync point on a replica a few seconds behind for that reason (under --max-lag) waited as
      * long as the lock was held, here forever (the holder lets go only after the run).
@@ -218,6 +266,62 @@ for (const engine of ENGINES as SandboxEngine[]) {
       } finally {
         await execOnNode(sb.info, lagging.name, ['STOP SLAVE', 'SET GLOBAL slave_parallel_threads = 0', 'START SLAVE']);
       }
+      const [st] = (await execOnNode(sb.info, lagging.name, ['SHOW SLAVE STATUS']))[0]!.rows;
+      expect(st!['Slave_SQL_Running']).toBe('Yes');
+    });
+
+    /**
+     * A statement event replicas apply for `seconds`, on `name` only (the others, and the primary,
+     * apply it at once): statement-format, its SLEEP keyed on the server's own port. Resolves once
+     * that replica's SQL thread is inside it.
+     */
+    async function longStatementOn(name: string, seconds: number): Promise<void> {
+      const node = sb.node(name);
+      await execOnNode(sb.info, 'primary', [
+        "SET SESSION binlog_format = 'STATEMENT'",
+        `UPDATE slow.sleepy SET v = v + 1 + SLEEP(IF(@@port = ${node.port}, ${seconds}, 0))`,
+      ], { binlog: true });
+      const deadline = Date.now() + 20_000;
+      for (;;) {
+        const [r] = await execOnNode(sb.info, name, ["SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE USER = 'system user' AND INFO LIKE 'UPDATE slow.sleepy%'"]);
+        if (Number(r!.rows[0]!['n']) > 0) return;
+        if (Date.now() > deadline) throw new Error(`${name} never started applying the statement`);
+        await new Promise((res) => setTimeout(res, 20));
+      }
+    }
+
+    /**
+     * Pins a hold: STOP SLAVE waits for the statement event its SQL thread is in (a replicated
+     * ALTER, a statement-format UPDATE), and every replica already stopped for the sync point
+     * waited with it (a replicated 9 s ALTER held the other replica 9 s).
+     */
+    it.runIf(engine === 'mariadb')('a replica inside a long replicated statement is waited for before any replica is stopped, not with the others held', async () => {
+      await execOnNode(sb.info, 'primary', ['CREATE DATABASE IF NOT EXISTS slow', 'CREATE TABLE IF NOT EXISTS slow.sleepy (id INT PRIMARY KEY, v INT)', 'INSERT IGNORE INTO slow.sleepy VALUES (1, 0)'], { binlog: true });
+      await waitForReplicas(sb.info);
+      await longStatementOn('replica2', 4);
+      const started = Date.now();
+      const res = await watchedCheck({ ...base(), chunkTime: 0.5, concurrency: 2 }).result;
+      expect(res.verdict).toBe('consistent');
+      for (const r of sb.replicas) expectHealthyFullyChecked(res, r);
+      // The sync point waited for the statement to end (about 4 s), with no replica stopped.
+      expect(Date.now() - started).toBeGreaterThan(2_000);
+      expect(res.sync.maxReplicaPauseMs).toBeLessThan(2_000);
+      await waitForReplicas(sb.info);
+    });
+
+    it.runIf(engine === 'mariadb')('a replica inside a replicated statement longer than --sync-timeout is left out, naming it; the other replica is checked and not held', async () => {
+      await execOnNode(sb.info, 'primary', ['CREATE DATABASE IF NOT EXISTS slow', 'CREATE TABLE IF NOT EXISTS slow.sleepy (id INT PRIMARY KEY, v INT)', 'INSERT IGNORE INTO slow.sleepy VALUES (1, 0)'], { binlog: true });
+      await waitForReplicas(sb.info);
+      const lagging = sb.node('replica2');
+      await longStatementOn(lagging.name, 8);
+      const res = await watchedCheck({ ...base(), chunkTime: 0.5, concurrency: 2, syncTimeoutMs: 1_500 }).result;
+      expect(res.verdict).toBe('incomplete');
+      expect(exitCodeForVerdict(res.verdict)).toBe(3);
+      expectHealthyFullyChecked(res, sb.replicas.find((n) => n !== lagging)!);
+      expectOnlyErrors(res, lagging, /has been applying one statement for over 1s \("UPDATE slow\.sleepy SET"\): stopping it would wait for the statement to end/);
+      expect(res.tables.filter((t) => t.replica === label(lagging.port)).every((t) => t.status === 'error')).toBe(true);
+      expect(res.sync.maxReplicaPauseMs).toBeLessThan(2_000);
+      await waitForReplicas(sb.info, { timeoutMs: 30_000 });
       const [st] = (await execOnNode(sb.info, lagging.name, ['SHOW SLAVE STATUS']))[0]!.rows;
       expect(st!['Slave_SQL_Running']).toBe('Yes');
     });

@@ -49,6 +49,8 @@ function mariadbSuite(): void {
       "INSERT INTO app.t SELECT seq, CONCAT('v', seq) FROM mysql.seq_1_to_2000",
       // check and counts, --sync-method replica-until (the MariaDB default)
       ...user('sp_check', ['SELECT ON app.*', 'SLAVE MONITOR, REPLICATION SLAVE ADMIN ON *.*']),
+      // ... with PROCESS, recommended: sync points see the replicas' replication threads
+      ...user('sp_check_process', ['SELECT ON app.*', 'SLAVE MONITOR, REPLICATION SLAVE ADMIN, PROCESS ON *.*']),
       // check and counts, --sync-method primary-lock
       ...user('sp_lock', ['SELECT, LOCK TABLES ON app.*', 'SLAVE MONITOR ON *.*']),
       // risks
@@ -62,12 +64,20 @@ function mariadbSuite(): void {
     await waitForReplicas(sb.info);
   }, 180_000);
 
-  it('check and counts (replica-until) with SELECT, SLAVE MONITOR, REPLICATION SLAVE ADMIN: consistent, exit 0', () => {
+  it('check and counts (replica-until) with SELECT, SLAVE MONITOR, REPLICATION SLAVE ADMIN: consistent, exit 0, and a warning that PROCESS is missing', () => {
     for (const cmd of ['check', 'counts']) {
       const r = run(sb, 'sp_check', ['replica1'], [cmd, '--databases', 'app']);
       expect(r.json?.verdict, `${cmd}: ${allText(r)}`).toBe('consistent');
       expect(r.code).toBe(0);
+      expect(r.stderr).toMatch(/cannot see its replication threads \(no PROCESS privilege\)/);
     }
+  }, 300_000);
+
+  it('check (replica-until) with PROCESS too: consistent, and no warning', () => {
+    const r = run(sb, 'sp_check_process', ['replica1'], ['check', '--databases', 'app']);
+    expect(r.json?.verdict, allText(r)).toBe('consistent');
+    expect(r.code).toBe(0);
+    expect(r.stderr).not.toMatch(/PROCESS/);
   }, 300_000);
 
   it('preflight with the check grants (SELECT, SLAVE MONITOR, REPLICATION SLAVE ADMIN): go, exit 0', () => {

@@ -4,7 +4,7 @@
  * every reader here accepts both spellings.
  */
 import { parseBinlogFilePos, type Position } from '../position.js';
-import type { DiscoveredReplica, Row } from '../types.js';
+import type { ApplyThread, DiscoveredReplica, Row } from '../types.js';
 
 /** First present, non-undefined field among the spellings. */
 export function pick(row: Row, ...names: string[]): unknown {
@@ -45,6 +45,12 @@ export interface ReplicaStatusFacts {
   readonly applyUntil: string | null;
   /** Slave_SQL_Running_State / Replica_SQL_Running_State, null when empty. */
   readonly applyState: string | null;
+}
+
+/** A processlist row of a replication thread: ID, STATE, INFO (read as id, state, statement). */
+export function parseApplyThread(row: Row): ApplyThread {
+  const statement = text(row['statement']).trim();
+  return { id: Number(row['id']), state: text(row['state']).trim(), statement: statement || null };
 }
 
 export function parseReplicaStatusRow(row: Row): ReplicaStatusFacts {

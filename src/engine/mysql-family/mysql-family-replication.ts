@@ -5,11 +5,11 @@
 import { SyncpointError } from '../../errors.js';
 import type { ReplicationProbe, Session } from '../engine.js';
 import { hasReached, type Position } from '../position.js';
-import type { DiscoveredReplica, ReplicaStatus, Row, TableInfo } from '../types.js';
+import type { ApplyThread, DiscoveredReplica, ReplicaStatus, Row, TableInfo } from '../types.js';
 import { lockWaitSeconds } from './mysql-family-driver.js';
 import { driverErrorCode } from './mysql-family-errors.js';
 import type { FlavorProfile } from './mysql-family-flavor.js';
-import { discoveredReplicas, parseOpenTempTables, parseReplicaStatusRow, sqlThreadRunning, statusText, untilCondition } from './mysql-family-replica-status.js';
+import { discoveredReplicas, parseApplyThread, parseOpenTempTables, parseReplicaStatusRow, sqlThreadRunning, statusText, untilCondition } from './mysql-family-replica-status.js';
 import { lockTablesSql, lockWaitStatement, UNLOCK_TABLES } from './mysql-family-table-lock.js';
 
 export const BEGIN_SNAPSHOT = 'START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY';
@@ -158,11 +158,11 @@ export class MysqlFamilyReplication implements ReplicationProbe {
     await s.query(until === 'binlog-file-pos' ? this.flavor.statements.stopApplyThread : this.flavor.statements.stopApply);
   }
 
-  async applyThreadStates(s: Session): Promise<string[]> {
+  async applyThreads(s: Session): Promise<ApplyThread[]> {
     // Replication threads run as 'system user' (MariaDB and MySQL); without PROCESS only the
     // session's own threads are listed, and nothing comes back.
-    const rows = await s.query("SELECT STATE AS state FROM information_schema.PROCESSLIST WHERE USER = 'system user' AND STATE IS NOT NULL");
-    return rows.map((r) => String(r['state'] ?? ''));
+    const rows = await s.query("SELECT ID AS id, STATE AS state, INFO AS statement FROM information_schema.PROCESSLIST WHERE USER = 'system user'");
+    return rows.map(parseApplyThread);
   }
 
   async serverId(s: Session): Promise<number | null> {

@@ -1,5 +1,7 @@
 /**
  * Sync method 'replica-until' (MariaDB): no lock on the primary at all.
+ *   0. wait until a STOP would return at once on every replica (none waits for a lock held on it,
+ *      none is inside a long statement: stop-readiness.ts), or leave that replica out;
  *   1. stop each replica's apply thread;
  *   2. open K snapshots on the primary, each reporting the exact position it reflects (P1..PK);
  *   3. for each distinct Pk, let every replica apply UNTIL Pk, check it stopped exactly there, open
@@ -18,6 +20,7 @@ import { comparePositions, formatPosition, hasReached, matchesOnDomains, type Po
 import { messageOf, SyncpointError } from '../../errors.js';
 import type { EpochContext, EpochReplica, EpochResult } from './epoch.js';
 import { removeHoldMarker, rewriteHoldMarker, writeHoldMarker, type FoundMarker, type HeldReplica } from './hold-marker.js';
+import { LONG_STATEMENT_MS, StatementWatch, statementHead, WAITING_FOR_LOCK } from './stop-readiness.js';
 
 export async function syncReplicaUntil(ctx: EpochContext): Promise<EpochResult> {
   const { primary, replicas, log } = ctx;
@@ -36,7 +39,7 @@ export async function syncReplicaUntil(ctx: EpochContext): Promise<EpochResult> 
   await Promise.all(
     replicas.map(async (r) => {
       try {
-        const st = await notWaitingForLock(r, ctx.lockWaitMs, ctx.signal);
+        const st = await readyToStop(r, ctx);
         if (!st) throw new Error('is no longer a replica');
         if (st.lastError) throw new Error(`replication error: ${st.lastError}`);
         if (!st.applying || !st.receiving) throw new Error('replication is not running (stopped by someone else?)');
@@ -57,7 +60,22 @@ export async function syncReplicaUntil(ctx: EpochContext): Promise<EpochResult> 
     log.warn(`could not write the hold marker (${messageOf(err)}): if this run is killed while replicas are held, restart them by hand`);
   }
   const pauseStart = Date.now();
-  let leftStopped = 0;
+  const notRestored = new Set<string>();
+  const restarted = new Set<EpochReplica>();
+  // Each replica runs again as soon as its own snapshots are open, not once every replica's are:
+  // one slow to reach the position (a replicated ALTER, lag) holds only itself.
+  const restart = async (r: EpochReplica) => {
+    if (restarted.has(r)) return;
+    restarted.add(r);
+    try {
+      await r.engine.replication.startApply(r.control);
+    } catch (err) {
+      notRestored.add(r.label);
+      log.error({ replica: r.label }, `could not restart replication apply: ${messageOf(err)}; run START SLAVE on it (the next run retries from the hold marker)`);
+      failed.set(r.label, `replication apply left stopped: ${messageOf(err)}`);
+    }
+    maxPause = Math.max(maxPause, Date.now() - pauseStart);
+  };
   try {
     await Promise.all(
       toHold.map(async (r) => {
@@ -137,24 +155,12 @@ export async function syncReplicaUntil(ctx: EpochContext): Promise<EpochResult> 
         } catch (err) {
           failed.set(r.label, `sync point failed: ${messageOf(err)}`);
         }
+        await restart(r);
       }),
     );
   } finally {
     // Restore replication before anything else can go wrong: a replica we stopped must run again.
-    const notRestored = new Set<string>();
-    await Promise.all(
-      toRestart.map(async (r) => {
-        try {
-          await r.engine.replication.startApply(r.control);
-        } catch (err) {
-          notRestored.add(r.label);
-          log.error({ replica: r.label }, `could not restart replication apply: ${messageOf(err)}; run START SLAVE on it (the next run retries from the hold marker)`);
-          failed.set(r.label, `replication apply left stopped: ${messageOf(err)}`);
-        }
-      }),
-    );
-    maxPause = Date.now() - pauseStart;
-    leftStopped = notRestored.size;
+    await Promise.all(toRestart.map(restart));
     if (marker) {
       try {
         // Kept for replicas not restarted: once this process ends, the next run retries them.
@@ -168,7 +174,7 @@ export async function syncReplicaUntil(ctx: EpochContext): Promise<EpochResult> 
   // Told to stop while waiting: the replicas run again (above); the run ends as interrupted,
   // not with replicas reported as having left it. One that could not be restarted is reported
   // (failed: "replication apply left stopped"), the run stopping at its next lane.
-  if (ctx.signal?.aborted && leftStopped === 0) throw new SyncpointError('interrupted', 'interrupted');
+  if (ctx.signal?.aborted && notRestored.size === 0) throw new SyncpointError('interrupted', 'interrupted');
   return { positions, failed, lockMs: 0, replicaPauseMs: maxPause };
 }
 
@@ -178,30 +184,50 @@ const stopIfAborted = (signal: AbortSignal | undefined) => {
   if (signal?.aborted) throw new SyncpointError('interrupted', 'interrupted');
 };
 
+/** Control sessions already warned that their replication threads cannot be seen: once each. */
+const unseenWarned = new WeakSet<object>();
+
 /** A direct replica's coordinates unchanged this long, short of the target: ask its GTID position. */
 const STALL_MS = 200;
 
-/** Slave_SQL_Running_State of an apply thread blocked by a lock taken on the replica itself. */
-const WAITING_FOR_LOCK = /^waiting for (table (metadata |level )?|global read |backup |commit )?lock/i;
-
 /**
- * The replica's status, once its apply thread is not waiting for a lock someone holds on the
- * replica (LOCK TABLES, a long transaction's metadata lock, FLUSH TABLES WITH READ LOCK): STOP
- * SLAVE waits for such a thread as long as the lock is held, which would hold the whole sync
- * point. Gives it lockWaitMs (a passing wait clears), then leaves the replica out with the reason.
+ * The replica's status, once STOP would not wait (see stop-readiness.ts): its apply threads are
+ * neither waiting for a lock held on the replica nor inside a long statement. A lock wait gets
+ * lockWaitMs, a long statement syncTimeoutMs (it is the replica catching up, and no replica is
+ * held yet while this waits); either one passing clears, and one that lasts leaves the replica
+ * out with the reason. Statements in progress under LONG_STATEMENT_MS are let end by themselves,
+ * and a replica still busy with short ones after that is stopped anyway.
  */
-async function notWaitingForLock(r: EpochReplica, lockWaitMs: number, signal: AbortSignal | undefined) {
-  const deadline = Date.now() + lockWaitMs;
+async function readyToStop(r: EpochReplica, ctx: EpochContext) {
+  const { lockWaitMs, syncTimeoutMs, signal } = ctx;
+  const start = Date.now();
+  const watch = new StatementWatch();
   for (;;) {
     stopIfAborted(signal);
     const st = await r.engine.replication.replicaStatus(r.control);
     // With parallel replication the SQL thread reads on ("has read all relay log") while a worker
-    // waits: the workers' states count as much as its own.
-    const states = st?.applying ? [st.applyState ?? '', ...((await r.engine.replication.applyThreadStates?.(r.control)) ?? [])] : [];
-    const state = states.find((x) => WAITING_FOR_LOCK.test(x)) ?? '';
-    if (!state) return st;
-    if (Date.now() >= deadline) {
-      throw new Error(`its SQL thread has waited over ${lockWaitMs / 1000}s for a lock held on the replica ("${state}"): stopping it would wait as long, so it is left out (look for LOCK TABLES or a long transaction on it)`);
+    // waits or applies: the workers count as much as the SQL thread itself.
+    const threads = st?.applying ? ((await r.engine.replication.applyThreads?.(r.control)) ?? []) : [];
+    if (st?.applying && threads.length === 0 && r.engine.replication.applyThreads && !unseenWarned.has(r.control)) {
+      // A running replica always lists its replication threads, to an account with PROCESS.
+      unseenWarned.add(r.control);
+      ctx.log.warn({ replica: r.label }, 'cannot see its replication threads (no PROCESS privilege): a sync point cannot tell whether STOP SLAVE would wait for a lock or a long replicated statement there, and may wait with the other replicas held');
+    }
+    const now = Date.now();
+    const lock = st?.applying ? [st.applyState ?? '', ...threads.map((t) => t.state)].find((x) => WAITING_FOR_LOCK.test(x)) : undefined;
+    if (lock) {
+      if (now - start >= lockWaitMs) {
+        throw new Error(`its SQL thread has waited over ${lockWaitMs / 1000}s for a lock held on the replica ("${lock}"): stopping it would wait as long, so it is left out (look for LOCK TABLES or a long transaction on it)`);
+      }
+    } else {
+      const { running, long } = watch.observe(threads, now);
+      if (!long) {
+        if (running === 0 || now - start >= LONG_STATEMENT_MS) return st;
+      } else if (now - start >= syncTimeoutMs) {
+        throw new Error(
+          `its SQL thread has been applying one statement for over ${Math.floor(long.forMs / 1000)}s ("${statementHead(long.statement)}"): stopping it would wait for the statement to end, with the other replicas held meanwhile, so it is left out (check it again once the statement is applied)`,
+        );
+      }
     }
     await sleep(50);
   }
