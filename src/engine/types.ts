@@ -178,6 +178,8 @@ export interface ApplyThread {
   readonly state: string;
   /** The statement it is applying (processlist INFO), null when none. */
   readonly statement: string | null;
+  /** How long it has been at its current event (MariaDB TIME_MS), null where the server does not say. */
+  readonly elapsedMs: number | null;
 }
 
 export interface DiscoveredReplica {

@@ -32,6 +32,7 @@ export function mariadbFlavor(facts: ServerFacts): FlavorProfile {
     stopApply: 'STOP SLAVE',
     startApply: 'START SLAVE',
     startApplyPrefix: 'START SLAVE',
+    applyThreads: "SELECT ID AS id, STATE AS state, INFO AS statement, TIME_MS AS elapsed_ms FROM information_schema.PROCESSLIST WHERE USER = 'system user'",
   });
   return Object.freeze({
     flavor: 'mariadb',

@@ -41,6 +41,12 @@ export interface ReplicationStatements {
   /** The SQL thread alone (receiving goes on): for UNTIL the source's own file coordinates. */
   readonly stopApplyThread: string;
   readonly startApplyThreadPrefix: string;
+  /**
+   * The replication threads (processlist rows as id, state, statement, elapsed_ms). elapsed_ms:
+   * MariaDB's TIME_MS, which restarts with each event the SQL thread applies; null on MySQL, whose
+   * TIME for the SQL thread counts from the event's timestamp on the source.
+   */
+  readonly applyThreads: string;
   /** SHOW MASTER STATUS / SHOW BINARY LOG STATUS (MySQL 8.2+; the old one is gone in 8.4). */
   readonly binlogStatus: string;
   /** MASTER_POS_WAIT / SOURCE_POS_WAIT (MySQL 8.0.26+). */
@@ -100,6 +106,9 @@ export const baseStatements: ReplicationStatements = Object.freeze({
   startApplyPrefix: 'START SLAVE SQL_THREAD',
   stopApplyThread: 'STOP SLAVE SQL_THREAD',
   startApplyThreadPrefix: 'START SLAVE SQL_THREAD',
+  // Replication threads run as 'system user'; without PROCESS only the session's own threads are
+  // listed, and nothing comes back.
+  applyThreads: "SELECT ID AS id, STATE AS state, INFO AS statement, NULL AS elapsed_ms FROM information_schema.PROCESSLIST WHERE USER = 'system user'",
   binlogStatus: 'SHOW MASTER STATUS',
   posWaitFunction: 'MASTER_POS_WAIT',
   untilFileWords: ['MASTER_LOG_FILE', 'MASTER_LOG_POS'] as const,

@@ -47,10 +47,11 @@ export interface ReplicaStatusFacts {
   readonly applyState: string | null;
 }
 
-/** A processlist row of a replication thread: ID, STATE, INFO (read as id, state, statement). */
+/** A processlist row of a replication thread: ID, STATE, INFO, TIME_MS (read as id, state, statement, elapsed_ms). */
 export function parseApplyThread(row: Row): ApplyThread {
   const statement = text(row['statement']).trim();
-  return { id: Number(row['id']), state: text(row['state']).trim(), statement: statement || null };
+  const elapsed = row['elapsed_ms'] === null || row['elapsed_ms'] === undefined ? NaN : Number(text(row['elapsed_ms']));
+  return { id: Number(row['id']), state: text(row['state']).trim(), statement: statement || null, elapsedMs: Number.isFinite(elapsed) ? elapsed : null };
 }
 
 export function parseReplicaStatusRow(row: Row): ReplicaStatusFacts {

@@ -159,10 +159,7 @@ export class MysqlFamilyReplication implements ReplicationProbe {
   }
 
   async applyThreads(s: Session): Promise<ApplyThread[]> {
-    // Replication threads run as 'system user' (MariaDB and MySQL); without PROCESS only the
-    // session's own threads are listed, and nothing comes back.
-    const rows = await s.query("SELECT ID AS id, STATE AS state, INFO AS statement FROM information_schema.PROCESSLIST WHERE USER = 'system user'");
-    return rows.map(parseApplyThread);
+    return (await s.query(this.flavor.statements.applyThreads)).map(parseApplyThread);
   }
 
   async serverId(s: Session): Promise<number | null> {

@@ -6,7 +6,8 @@
  *   2. open K snapshots on the primary, each reporting the exact position it reflects (P1..PK);
  *   3. for each distinct Pk, let every replica apply UNTIL Pk, check it stopped exactly there, open
  *      the snapshots of the lanes at Pk;
- *   4. restart apply on every replica we stopped, in a finally, whatever happened.
+ *   4. restart apply on each replica as soon as its own snapshots are open (one slow to get there
+ *      holds only itself), and on any not restarted yet in a finally, whatever happened.
  * A direct replica of the primary (its Master_Server_Id is the primary's) stops its SQL thread
  * only and applies UNTIL the primary's own binlog coordinates: it keeps receiving, and the
  * primary does no work at all. A replica further down a chain needs the GTID position (the
@@ -20,7 +21,7 @@ import { comparePositions, formatPosition, hasReached, matchesOnDomains, type Po
 import { messageOf, SyncpointError } from '../../errors.js';
 import type { EpochContext, EpochReplica, EpochResult } from './epoch.js';
 import { removeHoldMarker, rewriteHoldMarker, writeHoldMarker, type FoundMarker, type HeldReplica } from './hold-marker.js';
-import { LONG_STATEMENT_MS, StatementWatch, statementHead, WAITING_FOR_LOCK } from './stop-readiness.js';
+import { StopReadiness } from './stop-readiness.js';
 
 export async function syncReplicaUntil(ctx: EpochContext): Promise<EpochResult> {
   const { primary, replicas, log } = ctx;
@@ -191,19 +192,14 @@ const unseenWarned = new WeakSet<object>();
 const STALL_MS = 200;
 
 /**
- * The replica's status, once STOP would not wait (see stop-readiness.ts): its apply threads are
- * neither waiting for a lock held on the replica nor inside a long statement. A lock wait gets
- * lockWaitMs, a long statement syncTimeoutMs (it is the replica catching up, and no replica is
- * held yet while this waits); either one passing clears, and one that lasts leaves the replica
- * out with the reason. Statements in progress under LONG_STATEMENT_MS are let end by themselves,
- * and a replica still busy with short ones after that is stopped anyway.
+ * The replica's status, once STOP would not wait (stop-readiness.ts: its apply threads neither
+ * wait for a lock held on the replica nor are inside a long statement); throws the reason to
+ * leave it out when that lasts.
  */
 async function readyToStop(r: EpochReplica, ctx: EpochContext) {
-  const { lockWaitMs, syncTimeoutMs, signal } = ctx;
-  const start = Date.now();
-  const watch = new StatementWatch();
+  const readiness = new StopReadiness(ctx);
   for (;;) {
-    stopIfAborted(signal);
+    stopIfAborted(ctx.signal);
     const st = await r.engine.replication.replicaStatus(r.control);
     // With parallel replication the SQL thread reads on ("has read all relay log") while a worker
     // waits or applies: the workers count as much as the SQL thread itself.
@@ -213,22 +209,9 @@ async function readyToStop(r: EpochReplica, ctx: EpochContext) {
       unseenWarned.add(r.control);
       ctx.log.warn({ replica: r.label }, 'cannot see its replication threads (no PROCESS privilege): a sync point cannot tell whether STOP SLAVE would wait for a lock or a long replicated statement there, and may wait with the other replicas held');
     }
-    const now = Date.now();
-    const lock = st?.applying ? [st.applyState ?? '', ...threads.map((t) => t.state)].find((x) => WAITING_FOR_LOCK.test(x)) : undefined;
-    if (lock) {
-      if (now - start >= lockWaitMs) {
-        throw new Error(`its SQL thread has waited over ${lockWaitMs / 1000}s for a lock held on the replica ("${lock}"): stopping it would wait as long, so it is left out (look for LOCK TABLES or a long transaction on it)`);
-      }
-    } else {
-      const { running, long } = watch.observe(threads, now);
-      if (!long) {
-        if (running === 0 || now - start >= LONG_STATEMENT_MS) return st;
-      } else if (now - start >= syncTimeoutMs) {
-        throw new Error(
-          `its SQL thread has been applying one statement for over ${Math.floor(long.forMs / 1000)}s ("${statementHead(long.statement)}"): stopping it would wait for the statement to end, with the other replicas held meanwhile, so it is left out (check it again once the statement is applied)`,
-        );
-      }
-    }
+    const verdict = readiness.look(st?.applying ? (st.applyState ?? null) : null, threads, Date.now());
+    if (verdict === 'ready') return st;
+    if (verdict !== 'wait') throw new Error(verdict.leaveOut);
     await sleep(50);
   }
 }

@@ -18,6 +18,9 @@ export const WAITING_FOR_LOCK = /^waiting for (table (metadata |level )?|global 
 /** Applying row events (MariaDB `Write_rows_log_event::write_row(-1)`, MySQL `Applying batch of row changes (write)`). */
 const ROW_EVENT = /_rows_log_event::|^applying batch of row changes/i;
 
+/** A parallel worker queued behind an earlier transaction: not executing its statement yet. */
+const QUEUED = /^waiting for prior transaction/i;
+
 /** A statement seen in progress this long is a long one; shorter ones are let end by themselves. */
 export const LONG_STATEMENT_MS = 500;
 
@@ -27,33 +30,97 @@ export interface LongStatement {
   readonly forMs: number;
 }
 
-/** Statement events in progress on a replica's apply threads, followed from one look to the next. */
+/**
+ * Statement events in progress on a replica's apply threads, followed from one look to the next.
+ * A statement is the same one while its thread shows the same text and (MariaDB) its event time
+ * has not started again: a statement-based replica applying one hot-row UPDATE after another is
+ * not one long statement.
+ */
 export class StatementWatch {
-  private seen = new Map<string, number>();
+  private seen = new Map<string, { since: number; elapsedMs: number | null }>();
+  private firstLook: number | null = null;
+  private lastLong: number | null = null;
 
-  /** Notes what the threads apply at `now`: how many statements are in progress, and the longest once it is long. */
-  observe(threads: readonly ApplyThread[], now: number): { running: number; long: LongStatement | null } {
-    const current = new Map<string, string>();
-    for (const t of threads) if (t.statement && !ROW_EVENT.test(t.state)) current.set(`${t.id}\u0000${t.statement}`, t.statement);
+  /**
+   * Notes what the threads apply at `now`. `long`: the longest statement in progress, once it has
+   * been seen for LONG_STATEMENT_MS. `ready`: STOP would not wait for a statement: none is in
+   * progress, or only young ones while no long one has been seen for LONG_STATEMENT_MS (so a
+   * replica busy with short statements is not waited for without end, and the next of two long
+   * statements in a row is not mistaken for a short one).
+   */
+  observe(threads: readonly ApplyThread[], now: number): { ready: boolean; long: LongStatement | null } {
+    this.firstLook ??= now;
+    const current = new Map<string, ApplyThread>();
+    for (const t of threads) if (t.statement && !ROW_EVENT.test(t.state) && !QUEUED.test(t.state)) current.set(`${t.id}\u0000${t.statement}`, t);
     for (const k of [...this.seen.keys()]) if (!current.has(k)) this.seen.delete(k);
     let long: LongStatement | null = null;
-    for (const [k, statement] of current) {
-      const since = this.seen.get(k) ?? now;
-      this.seen.set(k, since);
+    for (const [k, t] of current) {
+      const before = this.seen.get(k);
+      const restarted = before && t.elapsedMs !== null && before.elapsedMs !== null && t.elapsedMs < before.elapsedMs;
+      const since = before && !restarted ? before.since : now;
+      this.seen.set(k, { since, elapsedMs: t.elapsedMs });
       const forMs = now - since;
-      if (forMs >= LONG_STATEMENT_MS && (!long || forMs > long.forMs)) long = { statement, forMs };
+      if (forMs >= LONG_STATEMENT_MS && (!long || forMs > long.forMs)) long = { statement: t.statement!, forMs };
     }
-    return { running: current.size, long };
+    if (long) {
+      this.lastLong = now;
+      return { ready: false, long };
+    }
+    const quietFor = now - Math.max(this.firstLook, this.lastLong ?? this.firstLook);
+    return { ready: current.size === 0 || quietFor >= LONG_STATEMENT_MS, long: null };
   }
 }
 
 /**
- * A statement named by its first words (`ALTER TABLE shop.orders`), leading comments dropped:
- * enough to recognise it, and nothing a statement carries further on (values, a password in
- * CREATE USER ... IDENTIFIED BY) goes into a message.
+ * One replica's readiness for STOP over successive looks. A lock wait gets lockWaitMs from when
+ * it is first seen; long statements get syncTimeoutMs in all, from the first look (they are the
+ * replica catching up, and no replica is held while this waits). A wait that passes clears; one
+ * that lasts gives the reason to leave the replica out.
+ */
+export class StopReadiness {
+  private readonly statements = new StatementWatch();
+  private lockSince: number | null = null;
+  private firstLook: number | null = null;
+
+  constructor(private readonly o: { readonly lockWaitMs: number; readonly syncTimeoutMs: number }) {}
+
+  /** `applyState`: the SQL thread's state (null when it is not running); `threads`: every apply thread. */
+  look(applyState: string | null, threads: readonly ApplyThread[], now: number): 'ready' | 'wait' | { readonly leaveOut: string } {
+    this.firstLook ??= now;
+    const lock = [applyState ?? '', ...threads.map((t) => t.state)].find((x) => WAITING_FOR_LOCK.test(x));
+    if (lock) {
+      this.lockSince ??= now;
+      if (now - this.lockSince < this.o.lockWaitMs) return 'wait';
+      return {
+        leaveOut: `its SQL thread has waited over ${this.o.lockWaitMs / 1000}s for a lock held on the replica ("${lock}"): stopping it would wait as long, so it is left out (look for LOCK TABLES or a long transaction on it)`,
+      };
+    }
+    this.lockSince = null;
+    const { ready, long } = this.statements.observe(threads, now);
+    if (ready) return 'ready';
+    if (!long || now - this.firstLook < this.o.syncTimeoutMs) return 'wait';
+    return {
+      leaveOut: `its SQL thread has been applying one statement for over ${Math.floor(long.forMs / 1000)}s ("${statementHead(long.statement)}"): stopping it would wait for the statement to end, with the other replicas held meanwhile, so it is left out (check it again once the statement is applied)`,
+    };
+  }
+}
+
+/**
+ * A statement named by its first words (`ALTER TABLE shop.orders`), comments dropped (the text of
+ * a versioned one kept): enough to recognise it, and nothing a statement carries further on
+ * (values, a password in CREATE USER ... IDENTIFIED BY or SET PASSWORD=...) goes into a message.
  */
 export function statementHead(statement: string): string {
-  const bare = statement.replace(/^(\s+|\/\*[\s\S]*?\*\/|(--|#)[^\n]*\n)*/, '');
-  const head = bare.split(/\s+/).filter(Boolean).slice(0, 3).join(' ');
+  const text = statement
+    .replace(/\/\*M?!\d*([\s\S]*?)\*\//g, ' $1 ')
+    .replace(/\/\*[\s\S]*?\*\/|(--\s|#)[^\n]*/g, ' ');
+  const words: string[] = [];
+  for (const token of text.split(/\s+/).filter(Boolean)) {
+    // A name (quoted or not, qualified, user@host) up to the first character no name has.
+    const word = /^[\w$.`"'@%-]+/.exec(token)?.[0] ?? '';
+    if (word) words.push(word);
+    if (words.length === 3 || word !== token) break;
+  }
+  const head = words.join(' ') || 'a statement';
   return head.length > 80 ? `${head.slice(0, 77)}...` : head;
 }
