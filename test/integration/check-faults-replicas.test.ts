@@ -277,6 +277,9 @@ for (const engine of ENGINES as SandboxEngine[]) {
      */
     async function longStatementOn(name: string, seconds: number): Promise<void> {
       const node = sb.node(name);
+      // Outside the checked database f.
+      await execOnNode(sb.info, 'primary', ['CREATE DATABASE IF NOT EXISTS slow', 'CREATE TABLE IF NOT EXISTS slow.sleepy (id INT PRIMARY KEY, v INT)', 'INSERT IGNORE INTO slow.sleepy VALUES (1, 0)'], { binlog: true });
+      await waitForReplicas(sb.info);
       await execOnNode(sb.info, 'primary', [
         "SET SESSION binlog_format = 'STATEMENT'",
         `UPDATE slow.sleepy SET v = v + 1 + SLEEP(IF(@@port = ${node.port}, ${seconds}, 0))`,
@@ -296,8 +299,6 @@ for (const engine of ENGINES as SandboxEngine[]) {
      * waited with it (a replicated 9 s ALTER held the other replica 9 s).
      */
     it.runIf(engine === 'mariadb')('a replica inside a long replicated statement is waited for before any replica is stopped, not with the others held', async () => {
-      await execOnNode(sb.info, 'primary', ['CREATE DATABASE IF NOT EXISTS slow', 'CREATE TABLE IF NOT EXISTS slow.sleepy (id INT PRIMARY KEY, v INT)', 'INSERT IGNORE INTO slow.sleepy VALUES (1, 0)'], { binlog: true });
-      await waitForReplicas(sb.info);
       await longStatementOn('replica2', 4);
       const started = Date.now();
       const res = await watchedCheck({ ...base(), chunkTime: 0.5, concurrency: 2 }).result;
@@ -310,8 +311,6 @@ for (const engine of ENGINES as SandboxEngine[]) {
     });
 
     it.runIf(engine === 'mariadb')('a replica inside a replicated statement longer than --sync-timeout is left out, naming it; the other replica is checked and not held', async () => {
-      await execOnNode(sb.info, 'primary', ['CREATE DATABASE IF NOT EXISTS slow', 'CREATE TABLE IF NOT EXISTS slow.sleepy (id INT PRIMARY KEY, v INT)', 'INSERT IGNORE INTO slow.sleepy VALUES (1, 0)'], { binlog: true });
-      await waitForReplicas(sb.info);
       const lagging = sb.node('replica2');
       await longStatementOn(lagging.name, 8);
       const res = await watchedCheck({ ...base(), chunkTime: 0.5, concurrency: 2, syncTimeoutMs: 1_500 }).result;
