@@ -93,6 +93,12 @@ export interface RowSql {
    */
   readonly upsertClearsUniqueHolders: boolean;
   /**
+   * False where upsert cannot give an existing row the primary's value of every column
+   * (PostgreSQL: a GENERATED ALWAYS identity column outside the key, which an UPDATE sets only to
+   * DEFAULT): the replica path deletes the row and inserts it instead.
+   */
+  upsertRewritesRow(t: TableInfo, key: readonly ColumnInfo[]): boolean;
+  /**
    * Rows (count, read with parseCount) of another key than `keyValues` holding all the values
    * `literals` has for the columns of one of the table's other unique indexes; null when the
    * table has none the row's values could collide on (NULLs never do).

@@ -49,6 +49,11 @@ export interface ColumnInfo {
    * none. Absent otherwise.
    */
   readonly compareSchema?: string | null;
+  /**
+   * PostgreSQL: a GENERATED ALWAYS identity column. An INSERT sets it only with OVERRIDING
+   * SYSTEM VALUE, and an UPDATE only to DEFAULT. Absent otherwise (BY DEFAULT identity included).
+   */
+  readonly identityAlways?: boolean;
 }
 
 export interface IndexInfo {

@@ -338,6 +338,8 @@ export const mysqlFamilyRowSql: RowSql = Object.freeze({
   insert,
   upsert,
   upsertClearsUniqueHolders: true,
+  // REPLACE deletes and inserts: every column takes the primary's value.
+  upsertRewritesRow: () => true,
   uniqueHolders: () => null,
   deleteByKey,
   keyComment,

@@ -89,6 +89,7 @@ SELECT r.nspname AS schema, r.relname AS name, r.relkind::text AS kind,
                        ELSE CASE WHEN tyn.nspname = 'pg_catalog' THEN ty.typname::text ELSE tyn.nspname || '.' || ty.typname END END,
       'nullable', NOT a.attnotnull OR a.attnum IN (SELECT v.attnum FROM unvalidated v WHERE v.relid = a.attrelid),
       'generated', a.attgenerated::text,
+      'identity', a.attidentity::text,
       'collation', CASE WHEN a.attcollation = 0 THEN NULL
                         WHEN co.collname = 'default' THEN CASE d.dj ->> 'datlocprovider'
                           WHEN 'i' THEN 'icu:' || coalesce(d.dj ->> 'daticulocale', d.dj ->> 'datlocale')
@@ -142,6 +143,7 @@ interface RawColumn {
   dataType: string;
   nullable: boolean;
   generated: string;
+  identity?: string;
   collation: string | null;
   charset: string | null;
   compareSchema?: string | null;
@@ -175,6 +177,7 @@ export function mapTableRow(row: Row): { table: TableInfo } {
       charset: c.charset ?? null,
       collation: c.collation ?? null,
       ...(c.compareSchema ? { compareSchema: c.compareSchema } : {}),
+      ...(c.identity === 'a' ? { identityAlways: true } : {}),
     }),
   );
   const indexes: IndexInfo[] = (json<RawIndex[]>(row['indexes']) ?? [])

@@ -168,10 +168,27 @@ export function insert(t: TableInfo, literals: readonly string[]): string {
   return `INSERT INTO ${qualifiedName(t)} (${cols.map((c) => quoteIdent(c.name)).join(', ')}) OVERRIDING SYSTEM VALUE VALUES (${literals.join(', ')})`;
 }
 
+/**
+ * Every column but GENERATED ALWAYS identity ones, which an UPDATE (ON CONFLICT DO UPDATE too)
+ * can set only to DEFAULT. Key columns too: under a nondeterministic collation an equal key may
+ * hold other bytes. A key identity column needs nothing: equal is the same integer.
+ */
+function updatableColumns(t: TableInfo): ColumnInfo[] {
+  return insertableColumns(t).filter((c) => !c.identityAlways);
+}
+
 export function upsert(t: TableInfo, key: readonly ColumnInfo[], literals: readonly string[]): string {
-  // Key columns too: under a nondeterministic collation an equal key may hold other bytes.
   const conflict = `ON CONFLICT (${key.map((c) => quoteIdent(c.name)).join(', ')})`;
-  return `${insert(t, literals)} ${conflict} DO UPDATE SET ${insertableColumns(t).map((c) => `${quoteIdent(c.name)} = EXCLUDED.${quoteIdent(c.name)}`).join(', ')}`;
+  const set = updatableColumns(t);
+  // Only identity columns, the key among them: the row with this key is already the primary's.
+  if (set.length === 0) return `${insert(t, literals)} ${conflict} DO NOTHING`;
+  return `${insert(t, literals)} ${conflict} DO UPDATE SET ${set.map((c) => `${quoteIdent(c.name)} = EXCLUDED.${quoteIdent(c.name)}`).join(', ')}`;
+}
+
+/** False when a GENERATED ALWAYS identity column outside the key could differ: no UPDATE can give it the primary's value. */
+export function upsertRewritesRow(t: TableInfo, key: readonly ColumnInfo[]): boolean {
+  const keyNames = new Set(key.map((c) => c.name));
+  return !insertableColumns(t).some((c) => c.identityAlways && !keyNames.has(c.name));
 }
 
 /** The table's unique indexes other than `key`, as column lists. */
@@ -217,7 +234,9 @@ export function primaryRewrite(t: TableInfo, key: readonly ColumnInfo[], keyValu
   }
   const cols = insertableColumns(t);
   const keyNames = new Set(key.map((c) => c.name));
-  const rest = cols.map((c, i) => ({ c, l: literals[i]! })).filter((x) => !keyNames.has(x.c.name));
+  // GENERATED ALWAYS identity columns cannot be SET; the UPDATE's new row version carries their
+  // value all the same (logical replication sends every column, a standby gets the whole tuple).
+  const rest = cols.map((c, i) => ({ c, l: literals[i]! })).filter((x) => !keyNames.has(x.c.name) && !x.c.identityAlways);
   if (kind === 'changed' && rest.length > 0) {
     return { statements: [`UPDATE ${from(t)} SET ${rest.map((x) => `${quoteIdent(x.c.name)} = ${x.l}`).join(', ')} WHERE ${keyWhere(key, keyValues)}`] };
   }
@@ -274,6 +293,7 @@ export const postgresRowSql: RowSql = Object.freeze({
   insert,
   upsert,
   upsertClearsUniqueHolders: false,
+  upsertRewritesRow,
   uniqueHolders,
   deleteByKey,
   keyComment,

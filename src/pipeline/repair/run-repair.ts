@@ -295,13 +295,16 @@ async function replicaStatements(pe: Engine, ps: Session, re: Engine, p: Prepare
   const keyed = rows.filter((r) => r.key !== null);
   const lits = p.key ? await primaryLiterals(pe, ps, t, p.key, keyed) : [];
   // Where the upsert cannot clear a row of another key holding one of its unique values (two
-  // rows' values swapped on the replica), every row of the transaction is deleted first.
-  const clearFirst = !pe.sql.rows.upsertClearsUniqueHolders && p.key !== null && hasOtherUnique(t, p.key);
+  // rows' values swapped on the replica), every row of the transaction is deleted first; so too
+  // where it cannot set every column (an identity column only DEFAULT can update).
+  const uniques = !pe.sql.rows.upsertClearsUniqueHolders && p.key !== null && hasOtherUnique(t, p.key);
+  const clearFirst = p.key !== null && (uniques || !pe.sql.rows.upsertRewritesRow(t, p.key));
+  const why = uniques ? 'its unique values may be another row\'s until that row is written' : 'a GENERATED ALWAYS identity column cannot be updated';
   keyed.forEach((r, i) => {
     const comment = `${r.kind}: ${pe.sql.rows.keyComment(p.key!, Object.values(r.key!))}`;
     const l = lits[i]!;
     if (l && clearFirst) {
-      dels.push({ comment: `${comment} -> deleted first (its unique values may be another row's until that row is written)`, sql: pe.sql.rows.deleteByKey(t, p.key!, r.keyValues as SqlValue[]) });
+      dels.push({ comment: `${comment} -> deleted first (${why})`, sql: pe.sql.rows.deleteByKey(t, p.key!, r.keyValues as SqlValue[]) });
       ups.push({ comment: `${comment} -> the primary's row`, sql: pe.sql.rows.insert(t, l) });
     } else if (l) ups.push({ comment: `${comment} -> the primary's row`, sql: pe.sql.rows.upsert(t, p.key!, l) });
     else dels.push({ comment: `${comment} -> not on the primary: delete`, sql: pe.sql.rows.deleteByKey(t, p.key!, r.keyValues as SqlValue[]) });

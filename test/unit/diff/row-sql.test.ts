@@ -123,6 +123,27 @@ describe('PostgreSQL row SQL', () => {
     expect(postgresRowSql.primaryRewrite(t, [id], ['1'], null, 'extra')).toEqual({ refused: expect.stringMatching(/--apply replica/) });
   });
 
+  it('never SETs a GENERATED ALWAYS identity column (UPDATE may only set it to DEFAULT); one outside the key makes the row deleted and inserted', () => {
+    const gid = col('id', 'int8', { columnType: 'bigint', nullable: false, identityAlways: true });
+    const n = col('n', 'int8', { columnType: 'bigint', nullable: false, identityAlways: true });
+    const v = col('v', 'text', { columnType: 'text' });
+    const keyed = table([gid, v], ['id']);
+    expect(postgresRowSql.upsert(keyed, [gid], ["'1'::bigint", "'a'::text"])).toBe(
+      `INSERT INTO "d"."t" ("id", "v") OVERRIDING SYSTEM VALUE VALUES ('1'::bigint, 'a'::text) ON CONFLICT ("id") DO UPDATE SET "v" = EXCLUDED."v"`,
+    );
+    expect(postgresRowSql.upsertRewritesRow(keyed, [gid])).toBe(true);
+    expect(postgresRowSql.upsert(table([gid], ['id']), [gid], ["'1'::bigint"])).toMatch(/ON CONFLICT \("id"\) DO NOTHING$/);
+    const natural = table([v, n], ['v']);
+    expect(postgresRowSql.upsertRewritesRow(natural, [v])).toBe(false);
+    expect(postgresRowSql.upsertRewritesRow(natural, [v, n])).toBe(true);
+    expect(postgresRowSql.primaryRewrite(keyed, [gid], ['1'], ["'1'::bigint", "'a'::text"], 'changed')).toEqual({
+      statements: [`UPDATE "d"."t" AS t SET "v" = 'a'::text WHERE t."id" = '1'::bigint`],
+    });
+    // Nothing but the identity column to SET: the row is deleted and inserted.
+    const rw = postgresRowSql.primaryRewrite(natural, [v], ["x"], ["'x'::text", "'5'::bigint"], 'changed');
+    expect('statements' in rw && rw.statements.slice(1)).toEqual([`DELETE FROM "d"."t" AS t WHERE t."v" = 'x'::text`, `INSERT INTO "d"."t" ("v", "n") OVERRIDING SYSTEM VALUE VALUES ('x'::text, '5'::bigint)`]);
+  });
+
   it('orders numeric keys by value and others by UTF-8 bytes', () => {
     const q = postgresRowSql.rowPage({ table: t, key: [id, b], range: { lower: null, upper: ['9', '\\x01'] }, offset: 0, limit: 10, showValues: true });
     expect(q.sql).toMatch(/ORDER BY t\."id", convert_to\(t\."b"::text, 'UTF8'\) LIMIT 10 OFFSET 0$/);

@@ -15,7 +15,7 @@ const weird: Row = {
   row_estimate: '5000',
   data_bytes: '655360',
   columns:
-    '[{"name" : "id,1", "ordinal" : 1, "columnType" : "integer", "dataType" : "int4", "nullable" : false, "generated" : "", "collation" : null, "charset" : null}, {"name" : "a\\"b", "ordinal" : 2, "columnType" : "text", "dataType" : "text", "nullable" : true, "generated" : "", "collation" : "C.UTF-8", "charset" : "UTF8"}, {"name" : "m", "ordinal" : 3, "columnType" : "public.mood", "dataType" : "public.mood", "nullable" : true, "generated" : "", "collation" : null, "charset" : null}, {"name" : "arr", "ordinal" : 4, "columnType" : "integer[]", "dataType" : "int4[]", "nullable" : true, "generated" : "", "collation" : null, "charset" : null}, {"name" : "c", "ordinal" : 8, "columnType" : "character(5)", "dataType" : "bpchar", "nullable" : true, "generated" : "s", "collation" : "C.UTF-8", "charset" : "UTF8"}]',
+    '[{"name" : "id,1", "ordinal" : 1, "columnType" : "integer", "dataType" : "int4", "nullable" : false, "generated" : "", "identity" : "a", "collation" : null, "charset" : null}, {"name" : "a\\"b", "ordinal" : 2, "columnType" : "text", "dataType" : "text", "nullable" : true, "generated" : "", "identity" : "", "collation" : "C.UTF-8", "charset" : "UTF8"}, {"name" : "m", "ordinal" : 3, "columnType" : "public.mood", "dataType" : "public.mood", "nullable" : true, "generated" : "", "collation" : null, "charset" : null}, {"name" : "arr", "ordinal" : 4, "columnType" : "integer[]", "dataType" : "int4[]", "nullable" : true, "generated" : "", "collation" : null, "charset" : null}, {"name" : "c", "ordinal" : 8, "columnType" : "character(5)", "dataType" : "bpchar", "nullable" : true, "generated" : "s", "collation" : "C.UTF-8", "charset" : "UTF8"}]',
   indexes: '[{"name" : "Weird.Table_pkey", "primary" : true, "unique" : true, "columns" : ["id,1"], "allNotNull" : true}]',
 };
 
@@ -34,7 +34,7 @@ const uq: Row = {
 };
 
 describe('catalog rows to TableInfo', () => {
-  it('maps names, types, nullability, generated columns, collations and keys', () => {
+  it('maps names, types, nullability, generated and identity columns, collations and keys', () => {
     const { table } = mapTableRow(weird);
     expect(table.inheritance).toBeUndefined();
     expect(table).toMatchObject({ schema: 'Odd "Schema"', name: 'Weird.Table', qualified: 'Odd "Schema".Weird.Table', engine: 'heap', transactional: true, unlogged: false, rowEstimate: 5000, dataBytes: 655360, collation: null });
@@ -46,6 +46,8 @@ describe('catalog rows to TableInfo', () => {
       ['c', 'bpchar', 'character(5)', true, 'stored'],
     ]);
     expect(table.columns[1]).toMatchObject({ collation: 'C.UTF-8', charset: 'UTF8' });
+    // attidentity 'a' (GENERATED ALWAYS) only; '' and a server without the field give nothing.
+    expect(table.columns.map((c) => c.identityAlways ?? false)).toEqual([true, false, false, false, false]);
     expect(table.indexes).toEqual([{ name: 'Weird.Table_pkey', columns: ['id,1'], unique: true, primary: true, allNotNull: true }]);
     expect(Object.isFrozen(table)).toBe(true);
     expect(Object.isFrozen(table.columns[0])).toBe(true);
