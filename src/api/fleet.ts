@@ -1,7 +1,7 @@
 /**
  * check over a fleet config: every selected cluster, at most `concurrency` at a time, each under
  * its cluster lock and recorded in the history like a single run; one combined verdict, worst
- * wins (drift > incomplete > locked > consistent). Never prints, never exits.
+ * wins (drift > incomplete > consistent). Never prints, never exits.
  */
 import pLimit from 'p-limit';
 import { extname } from 'node:path';
@@ -13,13 +13,15 @@ import { runRecorded, type HistoryRunOptions, type RecordedResult } from '../his
 import { RunLockedError, withRunLock } from '../ops/run-lock.js';
 import type { CheckApiOptions } from './check.js';
 
-export type FleetVerdict = 'consistent' | 'drift' | 'incomplete' | 'locked';
+export type FleetVerdict = 'consistent' | 'drift' | 'incomplete';
 
 export type FleetClusterResult =
   | ({ readonly name: string } & RecordedResult)
   | {
       readonly name: string;
-      readonly verdict: 'incomplete' | 'locked';
+      readonly verdict: 'incomplete';
+      /** Present when another run held the cluster's lock (the error names it). */
+      readonly locked?: true;
       readonly primary: string;
       readonly replicas: string[];
       readonly tables: [];
@@ -54,7 +56,7 @@ export interface FleetOptions {
   readonly signal?: AbortSignal;
 }
 
-const RANK: Record<FleetVerdict, number> = { consistent: 0, locked: 1, incomplete: 2, drift: 3 };
+const RANK: Record<FleetVerdict, number> = { consistent: 0, incomplete: 1, drift: 2 };
 
 export function worstVerdict(verdicts: readonly FleetVerdict[]): FleetVerdict {
   return verdicts.reduce<FleetVerdict>((w, v) => (RANK[v] > RANK[w] ? v : w), 'consistent');
@@ -128,7 +130,7 @@ export async function checkFleet(o: FleetOptions): Promise<FleetResult> {
         } catch (err) {
           const locked = err instanceof RunLockedError;
           clog.warn(`cluster ${c.name}: ${messageOf(err)}`);
-          return { name: c.name, verdict: locked ? 'locked' : 'incomplete', primary: c.primary.label, replicas: [], tables: [], notes: [], error: messageOf(err) };
+          return { name: c.name, verdict: 'incomplete', ...(locked ? { locked: true as const } : {}), primary: c.primary.label, replicas: [], tables: [], notes: [], error: messageOf(err) };
         }
       }),
     ),

@@ -1,13 +1,13 @@
 /**
  * The one place results and errors become exit codes (DESIGN.md contract):
  *   0 clean / passed / go, 1 drift / findings / no-go, 2 usage or configuration error,
- *   3 could not complete (connection lost, timeouts, tables skipped) with no drift found,
- *   4 another run holds the lock of this cluster (nothing was checked).
+ *   3 could not complete (connection lost, timeouts, tables skipped, another run holding the
+ *     cluster's lock) with no drift found. Nothing else: scripts and cron wrappers rely on these four.
  */
 import { SyncpointError } from '../errors.js';
 import { RunLockedError } from '../ops/run-lock.js';
 
-export const EXIT = { OK: 0, FINDINGS: 1, USAGE: 2, INCOMPLETE: 3, LOCKED: 4 } as const;
+export const EXIT = { OK: 0, FINDINGS: 1, USAGE: 2, INCOMPLETE: 3 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 /** Verdict words of every command mapped to codes. */
@@ -22,7 +22,6 @@ const VERDICTS: Record<string, ExitCode> = {
   'no-go': EXIT.FINDINGS,
   failed: EXIT.FINDINGS,
   incomplete: EXIT.INCOMPLETE,
-  locked: EXIT.LOCKED,
 };
 
 export function exitCodeForVerdict(verdict: string): ExitCode {
@@ -32,7 +31,8 @@ export function exitCodeForVerdict(verdict: string): ExitCode {
 }
 
 export function exitCodeForError(err: unknown): ExitCode {
-  if (err instanceof RunLockedError) return EXIT.LOCKED;
+  // Nothing was checked, the configuration is fine: try again once the other run ends.
+  if (err instanceof RunLockedError) return EXIT.INCOMPLETE;
   if (err instanceof SyncpointError) {
     return err.kind === 'usage' || err.kind === 'config' ? EXIT.USAGE : EXIT.INCOMPLETE;
   }

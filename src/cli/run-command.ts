@@ -11,7 +11,7 @@ export interface OutputFlags {
   format: 'table' | 'json';
   logLevel: string;
   logFormat: LogFormat;
-  /** cron: print the result only when the exit code is not 0 (drift, incomplete, locked). */
+  /** cron: print the result only when the exit code is not 0 (drift, incomplete). */
   quiet?: boolean;
 }
 

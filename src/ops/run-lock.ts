@@ -21,7 +21,7 @@ export interface LockOwner {
   readonly procStart: string | null;
 }
 
-/** Another live run holds the lock: exit code 4 (src/cli/exit-codes.ts). */
+/** Another live run holds the lock: nothing was checked, exit code 3 (src/cli/exit-codes.ts). */
 export class RunLockedError extends SyncpointError {
   constructor(readonly owner: LockOwner, readonly path: string) {
     super('config', `another syncpoint run holds the lock for ${owner.key}: pid ${owner.pid} on ${owner.host}, started ${owner.startedAt} (${owner.command}); lock file ${path}`);

@@ -118,7 +118,7 @@ describe.runIf(both)('fleet config: a MariaDB and a PostgreSQL cluster in one ru
     expect(r.code).toBe(0);
   }, 300_000);
 
-  it('a lock held by a live run: exit 4 naming the pid; a stale lock is taken over', () => {
+  it('a lock held by a live run: exit 3 (could not complete) naming the pid; a stale lock is taken over', () => {
     const primaryLabel = `127.0.0.1:${maria.primary.port}`;
     const lockPath = lockFileFor(primaryLabel, { SYNCPOINT_STATE_DIR: stateDir });
     mkdirSync(join(lockPath, '..'), { recursive: true });
@@ -128,12 +128,12 @@ describe.runIf(both)('fleet config: a MariaDB and a PostgreSQL cluster in one ru
     const single = cli(['check', '--primary', dsn, '--databases', 'fleet'], { ...env, MYSQL_PWD: env['FLEET_MARIA_PW']! }, 240_000);
     expect(single.stderr).toContain(`pid ${process.pid}`);
     expect(single.stderr).toContain('2026-01-01T00:00:00.000Z');
-    expect(single.code).toBe(4);
+    expect(single.code).toBe(3);
     // diff and repair hold sync points on the same replicas: the same lock; --no-lock opts out.
     for (const cmd of ['diff', 'repair']) {
       const r = cli([cmd, '--primary', dsn, '--databases', 'fleet'], { ...env, MYSQL_PWD: env['FLEET_MARIA_PW']! }, 240_000);
       expect(r.stderr, cmd).toContain(`pid ${process.pid}`);
-      expect(r.code, cmd).toBe(4);
+      expect(r.code, cmd).toBe(3);
     }
     const unlocked = cli(['diff', '--primary', dsn, '--databases', 'fleet', '--no-lock', '--format', 'json'], { ...env, MYSQL_PWD: env['FLEET_MARIA_PW']! }, 240_000);
     expect(JSON.parse(unlocked.stdout)).toMatchObject({ verdict: 'consistent' });
@@ -141,11 +141,11 @@ describe.runIf(both)('fleet config: a MariaDB and a PostgreSQL cluster in one ru
     // In a fleet run the locked cluster is reported, the other one still checked.
     const fleet = cli(['check', '--config', configPath, '--format', 'json'], env, 240_000);
     if (!fleet.stdout) throw new Error(fleet.stderr);
-    const out = JSON.parse(fleet.stdout) as { verdict: string; clusters: { name: string; verdict: string; error?: string }[] };
-    expect(out.clusters.map((c) => c.verdict)).toEqual(['locked', 'consistent']);
+    const out = JSON.parse(fleet.stdout) as { verdict: string; clusters: { name: string; verdict: string; locked?: boolean; error?: string }[] };
+    expect(out.clusters.map((c) => [c.verdict, c.locked ?? false])).toEqual([['incomplete', true], ['consistent', false]]);
     expect(out.clusters[0]!.error).toContain(`pid ${process.pid}`);
-    expect(out.verdict).toBe('locked');
-    expect(fleet.code).toBe(4);
+    expect(out.verdict).toBe('incomplete');
+    expect(fleet.code).toBe(3);
     // A dead owner: the lock is stale, the run goes ahead and removes it at the end.
     const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
     writeFileSync(lockPath, JSON.stringify({ pid: Number(dead.stdout), host: hostname(), startedAt: '2026-01-01T00:00:00.000Z', key: primaryLabel, command: 'killed run', procStart: null }));

@@ -96,10 +96,9 @@ describe('fleet config file', () => {
 });
 
 describe('fleet helpers', () => {
-  it('worst verdict wins: drift > incomplete > locked > consistent', () => {
-    expect(worstVerdict(['consistent', 'locked', 'incomplete'])).toBe('incomplete');
+  it('worst verdict wins: drift > incomplete > consistent', () => {
+    expect(worstVerdict(['consistent', 'incomplete', 'consistent'])).toBe('incomplete');
     expect(worstVerdict(['incomplete', 'drift', 'consistent'])).toBe('drift');
-    expect(worstVerdict(['consistent', 'locked'])).toBe('locked');
     expect(worstVerdict(['consistent'])).toBe('consistent');
   });
   it('config options in seconds become API milliseconds', () => {
