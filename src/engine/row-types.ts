@@ -104,6 +104,13 @@ export interface RowSql {
    * table has none the row's values could collide on (NULLs never do).
    */
   uniqueHolders(t: TableInfo, key: readonly ColumnInfo[], keyValues: KeyValues, literals: readonly string[]): Sql | null;
+  /**
+   * Where upsert does not clear them itself (upsertClearsUniqueHolders false): a DELETE of the
+   * rows of another key holding one of the values `literals` has in another unique index, run
+   * right before the write. Such a row differs from the primary's (the value is this key's
+   * there), and its own statement in the diff writes it back. Null when none can collide.
+   */
+  deleteUniqueHolders(t: TableInfo, key: readonly ColumnInfo[], keyValues: KeyValues, literals: readonly string[]): string | null;
   deleteByKey(t: TableInfo, key: readonly ColumnInfo[], keyValues: KeyValues): string;
   /** `col = value AND ...` for people reading the SQL (comments). */
   keyComment(key: readonly ColumnInfo[], display: readonly (string | number | null)[]): string;

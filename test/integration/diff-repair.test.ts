@@ -544,6 +544,30 @@ for (const engine of ENGINES as SandboxEngine[]) {
     });
 
     /**
+     * Pins a repair that could not put right unique values swapped between two rows far apart in
+     * the diff: each transaction (100 rows) deleted its own rows first, so the first row's insert
+     * met its value still held by a row of a later transaction (23505), every time. A row of
+     * another key holding the value now is deleted right before the write, as REPLACE does.
+     */
+    it.runIf(engine === 'postgres')('unique values swapped between rows in different repair transactions are put right on the replica path', async () => {
+      await createTablesEverywhere(info, ['CREATE TABLE d.uq2 (id int PRIMARY KEY, u text NOT NULL UNIQUE, v int)'], ["INSERT INTO d.uq2 SELECT g, 'u' || g, g FROM generate_series(1, 300) g"]);
+      const sub = target();
+      try {
+        // Rows 1 and 200 trade their unique values; the 198 rows between differ too, so the two
+        // land in different transactions.
+        await inject(["UPDATE d.uq2 SET u = 'tmp' WHERE id = 1", "UPDATE d.uq2 SET u = 'u1' WHERE id = 200", "UPDATE d.uq2 SET u = 'u200' WHERE id = 1", 'UPDATE d.uq2 SET v = -v WHERE id BETWEEN 2 AND 199']);
+        const res = await repair({ ...dsns(), filter: { tables: ['d.uq2'] }, apply: 'replica' });
+        expect(res.tables.map((t) => [t.rows, t.transactions, t.reason ?? '']), JSON.stringify(res.tables)).toEqual([[200, 2, '']]);
+        expect(res.verdict).toBe('passed');
+        const [rows] = await execOnNode(info, sub.name, ["SELECT count(*)::int AS n FROM d.uq2 WHERE u = 'u' || id AND v = id"]);
+        expect(rows!.rows[0]!['n']).toBe(300);
+      } finally {
+        await execOnNode(info, 'primary', ['DROP TABLE d.uq2']);
+        await execOnNode(info, sub.name, ['DROP TABLE d.uq2']);
+      }
+    });
+
+    /**
      * Pins a repair that failed on every GENERATED ALWAYS identity column, PostgreSQL's own advice
      * for a surrogate key: the upsert's ON CONFLICT DO UPDATE and the primary path's UPDATE set it,
      * and PostgreSQL lets such a column be updated only to DEFAULT. A key's value is the same on

@@ -340,6 +340,8 @@ export const mysqlFamilyRowSql: RowSql = Object.freeze({
   upsertClearsUniqueHolders: true,
   // REPLACE deletes and inserts: every column takes the primary's value.
   upsertRewritesRow: () => true,
+  // REPLACE deletes them itself.
+  deleteUniqueHolders: () => null,
   uniqueHolders: () => null,
   deleteByKey,
   keyComment,

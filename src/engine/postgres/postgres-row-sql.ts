@@ -200,7 +200,8 @@ export function otherUniqueIndexes(t: TableInfo, key: readonly ColumnInfo[]): Co
     .map((ix) => ix.columns.map((n) => byName.get(n)!));
 }
 
-export function uniqueHolders(t: TableInfo, key: readonly ColumnInfo[], keyValues: KeyValues, literals: readonly string[]): Sql | null {
+/** Rows of another key than `keyValues` holding the values `literals` has in one of the other unique indexes; null when none can. */
+function heldBy(t: TableInfo, key: readonly ColumnInfo[], keyValues: KeyValues, literals: readonly string[]): string | null {
   const cols = insertableColumns(t);
   const lit = new Map(cols.map((c, i) => [c.name, literals[i]!]));
   // A NULL in a unique index (NULLS DISTINCT, the default) collides with nothing.
@@ -208,7 +209,21 @@ export function uniqueHolders(t: TableInfo, key: readonly ColumnInfo[], keyValue
     .filter((ix) => ix.every((c) => lit.has(c.name) && lit.get(c.name) !== 'NULL'))
     .map((ix) => `(${ix.map((c) => `${col(c)} = ${lit.get(c.name)!}`).join(' AND ')})`);
   if (tests.length === 0) return null;
-  return { sql: `SELECT count(*) AS n FROM ${from(t)} WHERE (${tests.join(' OR ')}) AND NOT (${keyWhere(key, keyValues)})`, params: [] };
+  return `(${tests.join(' OR ')}) AND NOT (${keyWhere(key, keyValues)})`;
+}
+
+export function uniqueHolders(t: TableInfo, key: readonly ColumnInfo[], keyValues: KeyValues, literals: readonly string[]): Sql | null {
+  const where = heldBy(t, key, keyValues, literals);
+  return where === null ? null : { sql: `SELECT count(*) AS n FROM ${from(t)} WHERE ${where}`, params: [] };
+}
+
+/**
+ * What REPLACE does before its insert: delete the rows of other keys holding one of the row's
+ * unique values, so the write cannot fail on them (ON CONFLICT names one constraint only).
+ */
+export function deleteUniqueHolders(t: TableInfo, key: readonly ColumnInfo[], keyValues: KeyValues, literals: readonly string[]): string | null {
+  const where = heldBy(t, key, keyValues, literals);
+  return where === null ? null : `DELETE FROM ${from(t)} WHERE ${where}`;
 }
 
 export function deleteByKey(t: TableInfo, key: readonly ColumnInfo[], keyValues: KeyValues): string {
@@ -295,6 +310,7 @@ export const postgresRowSql: RowSql = Object.freeze({
   upsertClearsUniqueHolders: false,
   upsertRewritesRow,
   uniqueHolders,
+  deleteUniqueHolders,
   deleteByKey,
   keyComment,
   // Superuser only; keeps user triggers and foreign-key actions quiet, as the apply worker does.

@@ -294,20 +294,24 @@ async function replicaStatements(pe: Engine, ps: Session, re: Engine, p: Prepare
   const ups: { comment: string; sql: string }[] = [];
   const keyed = rows.filter((r) => r.key !== null);
   const lits = p.key ? await primaryLiterals(pe, ps, t, p.key, keyed) : [];
-  // Where the upsert cannot clear a row of another key holding one of its unique values (two
-  // rows' values swapped on the replica), every row of the transaction is deleted first; so too
-  // where it cannot set every column (an identity column only DEFAULT can update).
-  const uniques = !pe.sql.rows.upsertClearsUniqueHolders && p.key !== null && hasOtherUnique(t, p.key);
-  const clearFirst = p.key !== null && (uniques || !pe.sql.rows.upsertRewritesRow(t, p.key));
-  const why = uniques ? 'its unique values may be another row\'s until that row is written' : 'a GENERATED ALWAYS identity column cannot be updated';
+  // Where the upsert cannot set every column (an identity column only DEFAULT can update), the
+  // row is deleted and inserted.
+  const rewrites = p.key === null || pe.sql.rows.upsertRewritesRow(t, p.key);
   keyed.forEach((r, i) => {
     const comment = `${r.kind}: ${pe.sql.rows.keyComment(p.key!, Object.values(r.key!))}`;
+    const kv = r.keyValues as SqlValue[];
     const l = lits[i]!;
-    if (l && clearFirst) {
-      dels.push({ comment: `${comment} -> deleted first (${why})`, sql: pe.sql.rows.deleteByKey(t, p.key!, r.keyValues as SqlValue[]) });
-      ups.push({ comment: `${comment} -> the primary's row`, sql: pe.sql.rows.insert(t, l) });
-    } else if (l) ups.push({ comment: `${comment} -> the primary's row`, sql: pe.sql.rows.upsert(t, p.key!, l) });
-    else dels.push({ comment: `${comment} -> not on the primary: delete`, sql: pe.sql.rows.deleteByKey(t, p.key!, r.keyValues as SqlValue[]) });
+    if (!l) {
+      dels.push({ comment: `${comment} -> not on the primary: delete`, sql: pe.sql.rows.deleteByKey(t, p.key!, kv) });
+      return;
+    }
+    if (!rewrites) ups.push({ comment: `${comment} -> deleted, then inserted (a GENERATED ALWAYS identity column cannot be updated)`, sql: pe.sql.rows.deleteByKey(t, p.key!, kv) });
+    // A row of another key holding one of its unique values (values swapped on the replica, in
+    // this transaction or a later one): deleted right before, as REPLACE does; it differs from
+    // the primary's, and its own statement writes it back.
+    const holders = pe.sql.rows.deleteUniqueHolders(t, p.key!, kv, l);
+    if (holders) ups.push({ comment: `${comment} -> rows of other keys holding its unique values (they differ from the primary's) deleted first`, sql: holders });
+    ups.push({ comment: `${comment} -> the primary's row`, sql: rewrites ? pe.sql.rows.upsert(t, p.key!, l) : pe.sql.rows.insert(t, l) });
   });
   const hashes = new Set<string>();
   for (const r of rows.filter((x) => x.key === null)) {
@@ -438,11 +442,6 @@ async function applyOnPrimary(pe: Engine, p: Prepared, rows: readonly DiffRow[])
   } finally {
     await ws.close();
   }
-}
-
-function hasOtherUnique(t: TableInfo, key: readonly ColumnInfo[]): boolean {
-  const k = key.map((c) => c.name).join('\u0000');
-  return t.indexes.some((ix) => ix.unique && ix.columns.join('\u0000') !== k);
 }
 
 /**

@@ -98,6 +98,12 @@ describe('PostgreSQL row SQL', () => {
     expect(postgresRowSql.uniqueHolders(tu, [id], [7], ["'7'::integer", "'x'::text", "'1'::integer", 'NULL'])!.sql).not.toContain('t."v"');
     expect(postgresRowSql.uniqueHolders(table([id, b], ['id']), [id], [7], ["'7'::integer", 'NULL'])).toBeNull();
     expect(postgresRowSql.upsertClearsUniqueHolders).toBe(false);
+    // The replica path deletes the same rows right before its write, as REPLACE would.
+    expect(postgresRowSql.deleteUniqueHolders(tu, [id], [7], ["'7'::integer", "'x'::text", "'1'::integer", 'NULL'])).toBe(
+      `DELETE FROM "d"."t" AS t WHERE ((t."u" = 'x'::text)) AND NOT (t."id" = '7'::integer)`,
+    );
+    expect(postgresRowSql.deleteUniqueHolders(table([id, b], ['id']), [id], [7], ["'7'::integer", 'NULL'])).toBeNull();
+    expect(mysqlFamilyRowSql.deleteUniqueHolders(tu, [id], [7], [])).toBeNull();
   });
 
   it('writes string literals that read back the same whatever standard_conforming_strings says', () => {
