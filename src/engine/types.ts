@@ -84,6 +84,14 @@ export interface TableInfo {
    * that every copy of the TableInfo keeps it.
    */
   readonly inheritance?: 'parent' | 'partitioned';
+  /**
+   * MariaDB WITH SYSTEM VERSIONING: the table's current rows are what every read sees and what
+   * is compared. Its ROW START / ROW END columns are left out of `columns`, and ROW END out of its
+   * indexes: transaction-precise ones hold each server's own transaction ids, and a repaired row
+   * gets the replica's own time. History rows are not compared. 'transaction': its period
+   * columns are BIGINT UNSIGNED transaction ids (transaction-precise); 'timestamp' otherwise.
+   */
+  readonly systemVersioned?: 'timestamp' | 'transaction';
   readonly columns: readonly ColumnInfo[];
   readonly indexes: readonly IndexInfo[];
   /** Planner estimate, may be stale or wildly wrong: used only for sizing, never for verdicts. */

@@ -465,6 +465,7 @@ class TableCheck {
       const recheck = this.ctx.primary.replication.lockForRead && o.retries > 0 ? ': a differing chunk is re-checked with the table locked on the primary' : ', concurrent writes can make it differ';
       this.notes.push(`${t.engine ?? 'non-transactional'} table: not snapshot-isolated${recheck}`);
     }
+    if (t.systemVersioned) this.notes.push('system-versioned: current rows compared, without their ROW START/END values; history rows are not');
     let lower: KeyValues | null = null;
     let seq = 0;
     if (this.ctx.mode === 'check' && !this.key) {

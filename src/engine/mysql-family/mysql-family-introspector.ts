@@ -29,17 +29,15 @@ export function schemaQueries(scope: SchemaScope): { tables: Sql; columns: Sql; 
     tables: {
       // 'SYSTEM VERSIONED' is MariaDB's TABLE_TYPE for a base table WITH SYSTEM VERSIONING.
       sql:
-        'SELECT TABLE_SCHEMA AS table_schema, TABLE_NAME AS table_name, ENGINE AS engine, TABLE_ROWS AS table_rows, ' +
+        'SELECT TABLE_SCHEMA AS table_schema, TABLE_NAME AS table_name, TABLE_TYPE AS table_type, ENGINE AS engine, TABLE_ROWS AS table_rows, ' +
         'DATA_LENGTH AS data_length, TABLE_COLLATION AS table_collation FROM information_schema.TABLES ' +
         `WHERE TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED') AND ${f.sql}`,
       params: f.params,
     },
     columns: {
-      sql:
-        'SELECT TABLE_SCHEMA AS table_schema, TABLE_NAME AS table_name, COLUMN_NAME AS column_name, ' +
-        'ORDINAL_POSITION AS ordinal_position, DATA_TYPE AS data_type, COLUMN_TYPE AS column_type, IS_NULLABLE AS is_nullable, ' +
-        'EXTRA AS extra, CHARACTER_SET_NAME AS character_set_name, COLLATION_NAME AS collation_name ' +
-        `FROM information_schema.COLUMNS WHERE ${f.sql}`,
+      // SELECT * for GENERATION_EXPRESSION ('ROW START' / 'ROW END' of a system-versioned
+      // table), which servers before MariaDB 10.2 and MySQL 5.7 do not have.
+      sql: `SELECT * FROM information_schema.COLUMNS WHERE ${f.sql}`,
       params: f.params,
     },
     indexes: {
@@ -90,8 +88,16 @@ const key = (schema: string, table: string) => `${schema}\u0000${table}`;
 /** Raw rows of the three queries to TableInfo, sorted by schema then name (code-unit order). */
 export function mapSchema(tableRows: readonly Row[], columnRows: readonly Row[], indexRows: readonly Row[]): TableInfo[] {
   const columns = new Map<string, ColumnInfo[]>();
+  /** Per table, its system-versioning period columns (see TableInfo.systemVersioned). */
+  const periodColumns = new Map<string, Set<string>>();
+  const transactionPrecise = new Set<string>();
   for (const r of columnRows) {
     const k = key(str(r, 'table_schema'), str(r, 'table_name'));
+    if (/^ROW (START|END)$/i.test(str(r, 'generation_expression').trim())) {
+      periodColumns.set(k, (periodColumns.get(k) ?? new Set()).add(str(r, 'column_name')));
+      if (str(r, 'data_type').toLowerCase() === 'bigint') transactionPrecise.add(k);
+      continue;
+    }
     const list = columns.get(k) ?? [];
     list.push(
       Object.freeze({
@@ -139,9 +145,13 @@ export function mapSchema(tableRows: readonly Row[], columnRows: readonly Row[],
     const cols = (columns.get(k) ?? []).sort((a, b) => a.ordinal - b.ordinal);
     const colByName = new Map(cols.map((c) => [c.name, c]));
     const idx: IndexInfo[] = [];
+    const period = periodColumns.get(k);
     for (const d of indexes.get(k)?.values() ?? []) {
       if (!d.usable) continue;
-      const parts = d.parts.sort((a, b) => a.seq - b.seq);
+      // MariaDB adds ROW END to every unique key of a versioned table, for its history rows: on
+      // the current rows (all of them at the end of time) the rest of the key is unique.
+      const parts = d.parts.filter((p) => !period?.has(p.column)).sort((a, b) => a.seq - b.seq);
+      if (parts.length === 0) continue;
       const names = parts.map((p) => p.column);
       idx.push(
         Object.freeze({
@@ -165,6 +175,7 @@ export function mapSchema(tableRows: readonly Row[], columnRows: readonly Row[],
         engine,
         transactional: engine !== null && TRANSACTIONAL_ENGINES.has(engine.toLowerCase()),
         unlogged: false,
+        ...(str(r, 'table_type').toUpperCase() === 'SYSTEM VERSIONED' ? { systemVersioned: transactionPrecise.has(k) ? ('transaction' as const) : ('timestamp' as const) } : {}),
         columns: Object.freeze(cols),
         indexes: Object.freeze(idx),
         rowEstimate: num(r, 'table_rows'),

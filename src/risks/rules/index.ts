@@ -14,6 +14,7 @@ import { subscriptionConflict } from './subscription-conflict.js';
 import { subscriptionDisabled } from './subscription-disabled.js';
 import { tempTablesInStream } from './temp-tables-in-stream.js';
 import { tempTablesOpen } from './temp-tables-open.js';
+import { trxPreciseVersioning } from './trx-precise-versioning.js';
 import { unloggedTable } from './unlogged-table.js';
 import { unparsedStatement } from './unparsed-statement.js';
 import { unsafeDurability } from './unsafe-durability.js';
@@ -36,6 +37,7 @@ export const RULES: readonly RiskRule[] = Object.freeze([
   replicationFilter,
   unsafeDurability,
   noPrimaryKey,
+  trxPreciseVersioning,
   schemaDrift,
   unloggedTable,
   publicationGap,

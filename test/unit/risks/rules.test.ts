@@ -123,6 +123,13 @@ describe('rules on captured MySQL-family facts', () => {
     expect(find(ctx(p, []), 'no-primary-key').map((x) => x.object)).toEqual(['shop.events']);
   });
 
+  it('trx-precise-versioning: only transaction-precise system-versioned tables', () => {
+    const p = my('p:1', 'primary', { tables: [tbl('shop.orders'), tbl('shop.ledger', 'InnoDB', { systemVersioned: 'transaction' }), tbl('shop.prices', 'InnoDB', { systemVersioned: 'timestamp' })] });
+    const f = find(ctx(p, []), 'trx-precise-versioning');
+    expect(f.map((x) => [x.object, x.severity])).toEqual([['shop.ledger', 'warning']]);
+    expect(f[0]!.evidence).toMatch(/INSERT \.\.\. SELECT into it not at all/);
+  });
+
   it('replication-health: stopped threads, errors, lag, not a replica', () => {
     const r = my('r:2', 'replica', { channels: [channel({ sqlRunning: false, sqlError: "error 1062: Duplicate entry '5'", lagSeconds: null }), channel({ name: 'b', lagSeconds: 900 })] });
     const none = my('r:3', 'replica', { channels: [] });

@@ -99,6 +99,30 @@ describe('mapSchema', () => {
   it('a table without index rows has no indexes', () => {
     expect(out.find((t) => t.name === 'hist')!.indexes).toEqual([]);
   });
+  it('system-versioned tables (MariaDB): current rows without the ROW START/END columns, keys without ROW END; transaction-precise told apart', () => {
+    // information_schema.COLUMNS by SELECT *: upper-case names, GENERATION_EXPRESSION 'ROW START' / 'ROW END'.
+    const col = (t: string, name: string, pos: number, type: string, generation: string | null) => ({
+      TABLE_SCHEMA: 'sv', TABLE_NAME: t, COLUMN_NAME: name, ORDINAL_POSITION: pos, DATA_TYPE: type, COLUMN_TYPE: type, IS_NULLABLE: 'NO',
+      EXTRA: generation ? 'STORED GENERATED' : '', IS_GENERATED: generation ? 'ALWAYS' : 'NEVER', GENERATION_EXPRESSION: generation, CHARACTER_SET_NAME: null, COLLATION_NAME: null,
+    });
+    const svTables = ['trx', 'ts', 'implicit', 'plain'].map((name) => ({ table_schema: 'sv', table_name: name, table_type: name === 'plain' ? 'BASE TABLE' : 'SYSTEM VERSIONED', engine: 'InnoDB', table_rows: 3, data_length: 0, table_collation: null }));
+    const svColumns = [
+      col('trx', 'id', 1, 'int', null), col('trx', 'a', 2, 'int', null), col('trx', 's', 3, 'bigint', 'ROW START'), col('trx', 'e', 4, 'bigint', 'ROW END'),
+      col('ts', 'id', 1, 'int', null), col('ts', 'rs', 2, 'timestamp', 'ROW START'), col('ts', 're', 3, 'timestamp', 'ROW END'), col('ts', 'u', 4, 'int', null),
+      col('implicit', 'id', 1, 'int', null),
+      col('plain', 'id', 1, 'int', null), col('plain', 'g', 2, 'int', '`id` + 1'),
+    ];
+    const st = (t: string, index: string, seq: number, column: string) => ({ ...stat(t, index, seq, column, 0), TABLE_SCHEMA: 'sv' });
+    const svIndexes = [st('trx', 'PRIMARY', 1, 'id'), st('trx', 'PRIMARY', 2, 'e'), st('ts', 'PRIMARY', 1, 'id'), st('ts', 'PRIMARY', 2, 're'), st('ts', 'u', 1, 'u'), st('ts', 'u', 2, 're'), st('implicit', 'PRIMARY', 1, 'id')];
+    const byName = new Map(mapSchema(svTables, svColumns, svIndexes).map((t) => [t.name, t]));
+    expect([...byName.values()].map((t) => [t.name, t.systemVersioned ?? null, t.columns.map((c) => c.name).join(','), t.indexes.map((i) => `${i.name}(${i.columns.join(',')})`).join(' ')])).toEqual([
+      ['implicit', 'timestamp', 'id', 'PRIMARY(id)'],
+      ['plain', null, 'id,g', ''],
+      ['trx', 'transaction', 'id,a', 'PRIMARY(id)'],
+      ['ts', 'timestamp', 'id,u', 'PRIMARY(id) u(u)'],
+    ]);
+    expect(byName.get('plain')!.columns[1]!.generated).toBe('stored');
+  });
 });
 
 describe('generatedKind', () => {
