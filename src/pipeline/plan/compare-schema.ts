@@ -6,6 +6,8 @@
  * chunk bounds in each server's own collation (PostgreSQL) or rows are merged in key order (diff),
  * a key column collated differently. A column stored in another character set holds other bytes
  * for the same text: a schema difference, named as one (not rows of identical text that differ).
+ * utf8mb3 and utf8mb4 are one here: utf8mb4 stores any utf8mb3 text as the same bytes, and a
+ * replica converted ahead of its primary (the usual way to move to utf8mb4) is compared row by row.
  */
 import type { ColumnInfo, TableInfo } from '../../engine/types.js';
 
@@ -75,15 +77,22 @@ function normalizeType(t: string): string {
   return named.replace(/^(tinyint|smallint|mediumint|int|bigint)\(\d+\)/, '$1').replace(/^year\(4\)/, 'year');
 }
 
-/** MySQL before 8.0.30 and MariaDB before 10.6 name utf8mb3 "utf8"; PostgreSQL's encodings are upper case. */
+/**
+ * MySQL before 8.0.30 and MariaDB before 10.6 name utf8mb3 "utf8"; utf8mb3 text is stored in a
+ * utf8mb4 column as the same bytes; PostgreSQL's encodings are upper case.
+ */
 function normalizeCharset(c: string): string {
   const l = c.toLowerCase();
-  return l === 'utf8' ? 'utf8mb3' : l;
+  return l === 'utf8' || l === 'utf8mb3' ? 'utf8mb4' : l;
 }
 
-/** The same for collations: utf8_general_ci is utf8mb3_general_ci. */
+/**
+ * The same for collations: utf8_general_ci is utf8mb3_general_ci, and a utf8mb3 collation orders
+ * the text it can hold as its utf8mb4 namesake does (same weights; only utf8mb4 holds characters
+ * outside the BMP). MySQL 8's utf8mb4_0900_* have no utf8mb3 namesake.
+ */
 function normalizeCollation(c: string): string {
   // PostgreSQL 16+ keeps an ICU locale as a language tag (en-US), 15 as typed (en_US): one order.
   if (/^icu:/i.test(c)) return c.toLowerCase().replace(/_/g, '-');
-  return c.replace(/^utf8_/i, 'utf8mb3_');
+  return c.replace(/^utf8(mb3)?_/i, 'utf8mb4_');
 }

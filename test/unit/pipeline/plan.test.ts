@@ -109,14 +109,19 @@ describe('compareTableSchema', () => {
     expect(compareTableSchema(withColl('icu:en_US'), withColl('icu:en-US'), { key: withColl('icu:en_US').columns, keyCollationMatters: true }).ok).toBe(true);
   });
   /** Pins a false row list: diff named rows of identical text 'changed' when a column was latin1 on one side and utf8mb4 on the other. */
-  it('a column in another character set is a reason; utf8 and utf8mb3 are one', () => {
+  it('a column in another character set is a reason; utf8, utf8mb3 and utf8mb4 (the same bytes for the same text) are one', () => {
     const withCs = (cs: string) => table('s', 't', [col('id'), { ...col('v', 'varchar(20)', true, 2), charset: cs }]);
     const v = compareTableSchema(withCs('latin1'), withCs('utf8mb4'));
     expect(v.ok === false && v.reason).toBe('character sets differ (the same text is stored as other bytes): v latin1 vs utf8mb4');
     expect(compareTableSchema(withCs('utf8'), withCs('utf8mb3')).ok).toBe(true);
+    // A replica moved to utf8mb4 ahead of its primary is compared row by row.
+    expect(compareTableSchema(withCs('utf8mb3'), withCs('utf8mb4')).ok).toBe(true);
+    expect(compareTableSchema(withCs('utf8'), withCs('utf8mb4')).ok).toBe(true);
     // The same for key collations across versions (MySQL 8.0.30+, MariaDB 10.6+ spell utf8mb3).
     const withColl = (c: string) => table('s', 't', [{ ...col('k', 'varchar(10)'), collation: c }]);
     expect(compareTableSchema(withColl('utf8_general_ci'), withColl('utf8mb3_general_ci'), { key: withColl('utf8_general_ci').columns, keyCollationMatters: true }).ok).toBe(true);
+    expect(compareTableSchema(withColl('utf8mb3_general_ci'), withColl('utf8mb4_general_ci'), { key: withColl('utf8mb3_general_ci').columns, keyCollationMatters: true }).ok).toBe(true);
+    expect(compareTableSchema(withColl('utf8mb3_general_ci'), withColl('utf8mb4_unicode_ci'), { key: withColl('utf8mb3_general_ci').columns, keyCollationMatters: true }).ok).toBe(false);
   });
   it('planTables reports tables only the replica has', () => {
     const plan = planTables([p], new Map([['r1:1', [p, table('s', 'ghost', [col('id')])]]]), {}, 'p');
