@@ -28,7 +28,11 @@ function summary(r: RepairResult, scriptTo: string | null): string {
   for (const w of r.warnings) lines.push(`warning: ${w}`);
   for (const n of r.notes) lines.push(`note: ${n}`);
   if (r.followUp) {
-    lines.push(`follow-up check: ${r.followUp.verdict}`);
+    // Only the tables something was written to are checked again: say so, and which were not,
+    // or a "consistent" here reads as if a table whose repair failed were equal now.
+    const checked = new Set(r.followUp.tables.map((t) => `${t.table}\u0000${t.replica}`));
+    const unchecked = r.tables.filter((t) => !checked.has(`${t.table}\u0000${t.replica}`)).map((t) => `${t.table} on ${t.replica}`);
+    lines.push(`follow-up check of the tables written: ${r.followUp.verdict}${unchecked.length ? `; not checked again (nothing written): ${unchecked.join(', ')}` : ''}`);
     for (const t of r.followUp.tables.filter((x) => x.status !== 'ok')) lines.push(`  ${t.table} on ${t.replica}: ${t.status}${t.reason ? ` (${t.reason})` : ''}`);
   }
   if (scriptTo) lines.push(`SQL written to ${scriptTo}`);
