@@ -50,9 +50,10 @@ export async function bisect(
     sums.push(await io.probe(h));
     stats.probes++;
   }
-  // A half as big as the whole (a split key that did not split: the sides order keys differently)
-  // would be bisected again forever: the range is read row by row instead.
-  if (sums.some((x) => x[side].rows >= rows)) {
+  // A half as big as the whole on either side (a split key that did not split: the sides order
+  // keys differently, so one side's rows all fall in one half) would be bisected again forever:
+  // the range is read row by row instead.
+  if (sums.some((x) => Math.max(x.primary.rows, x.replica.rows) >= rows)) {
     stats.leaves++;
     stats.leafRows += rows;
     await io.leaf(range);

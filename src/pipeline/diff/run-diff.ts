@@ -370,6 +370,7 @@ async function narrowKeyed(
     { primary: p, replica: r },
     {
       probe: async (sub) => {
+        if (ctx.o.signal?.aborted) throw new SyncpointError('interrupted', 'interrupted');
         const [a, b] = await Promise.all([
           ps.query(pe.sql.chunkChecksum(t, t.columns, key, sub, ctx.o.hash, ctx.maxRowBytes)),
           rs.query(re.sql.chunkChecksum(t, t.columns, key, sub, ctx.o.hash, ctx.maxRowBytes)),

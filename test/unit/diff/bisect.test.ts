@@ -75,6 +75,36 @@ describe('bisect', () => {
     expect(leaves).toEqual([all]);
     expect(stats).toMatchObject({ leaves: 1, leafRows: 600, probes: 2 });
   });
+  /**
+   * Pins an endless bisect (memory past 700 MB, SIGINT not heard): the replica orders keys another
+   * way (a collation of the same name defined otherwise), so a range cut at the primary's key can
+   * hold more replica rows than the whole. Only the splitting side was watched; now every level
+   * holds fewer rows than the one above on both sides, or the range is read row by row.
+   */
+  it('ends when each side keeps all its rows in one half of the other side\'s split: a half as big as the whole on either side is a leaf', async () => {
+    // The side that split halves its rows; the other keeps every row in the first half.
+    let splitter: 'primary' | 'replica' = 'primary';
+    let first = true;
+    let probes = 0;
+    const half = (whole: boolean) => ({ rows: whole ? 1000 : 500, digest: String(whole) });
+    const all: ChunkRange = { lower: null, upper: null };
+    const stats = await bisect(all, { primary: half(true), replica: { rows: 1000, digest: 'r' } }, {
+      probe: async () => {
+        if (++probes > 1000) throw new Error('bisect does not end');
+        const other = first ? half(true) : { rows: 0, digest: '' };
+        first = !first;
+        const mine = { rows: 500, digest: 'x' };
+        return splitter === 'primary' ? { primary: mine, replica: other } : { primary: other, replica: mine };
+      },
+      splitAt: async (_range, side): Promise<KeyValues> => {
+        splitter = side;
+        return [1];
+      },
+      leaf: async () => undefined,
+    }, 50);
+    expect(stats).toMatchObject({ probes: 2, leaves: 1, leafRows: 1000 });
+  });
+
   it('does nothing when the checksums agree', async () => {
     const { leaves, probes } = await narrow(new Side(table(500)), new Side(table(500)), 10);
     expect(leaves).toEqual([]);
