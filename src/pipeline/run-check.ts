@@ -137,7 +137,8 @@ export async function runCheck(mode: 'check' | 'counts', o: CheckOptions): Promi
     for (const r of topo.replicas) if (!r.error && r.engine) r.engine.prewarm(o.concurrency);
     const { primaryTables, replicaTables } = await loadSchemas(topo, o.filter, (label, reason) => markReplicaUnusable(topo, label, reason));
     const plan = planTables(primaryTables, replicaTables, o.filter, topo.primary.label, { keyCollationMatters: !topo.primary.engine.caps.boundsInPrimaryCollation, columnOrderMatters: topo.primary.engine.family === 'mysql-family', mayBeEmpty: o.filterMaySelectNothing ?? false });
-    if (plan.tables.length === 0) result.notes.push('the table filter selects no table on this primary: nothing was checked');
+    result.notes.push(...plan.notes);
+    if (plan.tables.length === 0 && plan.notes.length === 0) result.notes.push('the table filter selects no table on this primary: nothing was checked');
     for (const t of plan.tables) {
       for (const r of topo.replicas) {
         const e: TableResult = { table: t.table.qualified, replica: r.label, status: 'ok', primaryRows: 0, replicaRows: 0, chunks: 0, driftChunks: 0, durationMs: 0 };

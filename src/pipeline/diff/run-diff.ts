@@ -108,6 +108,7 @@ export async function runDiff(o: DiffOptions): Promise<DiffResult> {
     // Rows are merged in key order, and bisect splits a range on either side: a key that each side
     // orders differently cannot be compared row by row (MySQL family included).
     const plan = planTables(primaryTables, replicaTables, o.filter, topo.primary.label, { keyCollationMatters: true, columnOrderMatters: topo.primary.engine.family === 'mysql-family' });
+    for (const n of plan.notes) out.note(n);
     for (const d of plan.schemaDrift) {
       if (hints && !hints.has(`${d.table}\u0000${d.replica}`)) continue;
       out.problem({ table: d.table, replica: d.replica, status: 'drift', reason: `${d.reason} (rows cannot be compared)` });

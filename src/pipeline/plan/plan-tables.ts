@@ -31,6 +31,8 @@ export interface SchemaFinding {
 export interface Plan {
   readonly tables: PlannedTable[];
   readonly schemaDrift: SchemaFinding[];
+  /** Tables selected but not compared by design, said once for the run. */
+  readonly notes: string[];
 }
 
 export function planTables(
@@ -40,7 +42,12 @@ export function planTables(
   primaryLabel: string,
   opts: { keyCollationMatters?: boolean; columnOrderMatters?: boolean; mayBeEmpty?: boolean } = {},
 ): Plan {
-  const selected = selectTables(primaryTables, filter, primaryLabel, { mayBeEmpty: opts.mayBeEmpty ?? false });
+  const chosen = selectTables(primaryTables, filter, primaryLabel, { mayBeEmpty: opts.mayBeEmpty ?? false });
+  // A PostgreSQL UNLOGGED table is never replicated: a standby cannot even read it, a subscriber
+  // gets nothing. Not drift, and nothing to compare.
+  const unlogged = chosen.filter((t) => t.unlogged).map((t) => t.qualified);
+  const notes = unlogged.length ? [`not compared: unlogged table${unlogged.length > 1 ? 's' : ''} (never replicated): ${unlogged.join(', ')}`] : [];
+  const selected = chosen.filter((t) => !t.unlogged);
   const schemaDrift: SchemaFinding[] = [];
   const tables: { table: TableInfo; key: ChosenKey | null; replicas: string[] }[] = selected.map((t) => ({ table: t, key: chooseKey(t), replicas: [] }));
   const selectedSchemas = new Set(selected.map((t) => t.schema));
@@ -57,11 +64,12 @@ export function planTables(
       else schemaDrift.push({ table: p.table.qualified, replica: label, reason: v.reason, primaryRows: 0, replicaRows: 0 });
     }
     // A table only the replica has, in a schema the run covers, is drift too.
+    // (primaryTables, not selected: a replica's copy of an unlogged table is no extra table)
     const primaryNames = new Set(primaryTables.map((t) => t.qualified));
     const extra = rTables.filter((t) => !primaryNames.has(t.qualified) && selectedSchemas.has(t.schema) && matchesFilter(t, filter));
     for (const t of extra) schemaDrift.push({ table: t.qualified, replica: label, reason: 'table exists only on the replica', primaryRows: 0, replicaRows: 0 });
   }
-  return { tables, schemaDrift };
+  return { tables, schemaDrift, notes };
 }
 
 /**
