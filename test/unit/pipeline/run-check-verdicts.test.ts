@@ -80,7 +80,7 @@ const lane = (replica: ReturnType<typeof session>, blocked: [string, unknown][] 
 
 function setUp(tables: { table: ReturnType<typeof tableOf>; keyed: boolean }[]): void {
   fake.topo = { primary: { label: 'p:1', engine, control: primarySession }, replicas: [{ label: 'r:1', engine, control: primarySession, error: null, status: null }], notes: [], close: async () => {} };
-  fake.plan = { tables: tables.map(({ table, keyed }) => ({ table, key: keyed ? { index: 'PRIMARY', columns: [col] } : null, replicas: ['r:1'] })), schemaDrift: [] };
+  fake.plan = { tables: tables.map(({ table, keyed }) => ({ table, key: keyed ? { index: 'PRIMARY', columns: [col] } : null, replicas: ['r:1'] })), schemaDrift: [], notes: [] };
 }
 
 const options = (extra: Partial<CheckOptions>): CheckOptions =>
