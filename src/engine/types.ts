@@ -69,7 +69,7 @@ export interface TableInfo {
   /** Database (MySQL family) or schema (PostgreSQL). */
   readonly schema: string;
   readonly name: string;
-  /** "schema.table", the name used in reports. */
+  /** "schema.table", the name used in reports and as the table's key (see displayName). */
   readonly qualified: string;
   /** Storage engine (InnoDB, MyISAM, ...); 'heap' for PostgreSQL tables; null if unknown. */
   readonly engine: string | null;
@@ -98,6 +98,17 @@ export interface TableInfo {
   readonly rowEstimate: number;
   readonly dataBytes: number;
   readonly collation: string | null;
+}
+
+/**
+ * "schema.table" as reports show it and as every stage keys the table by: a part holding a dot is
+ * quoted the engine's way, so that a."b.c" and "a.b".c stay two tables (both were "a.b.c", and
+ * one was checked for both), and `--tables` reads the name back (splitTablePattern). Other names
+ * are shown as they are.
+ */
+export function displayName(schema: string, name: string, quote: '"' | '`'): string {
+  const part = (x: string) => (x.includes('.') ? `${quote}${x.split(quote).join(quote + quote)}${quote}` : x);
+  return `${part(schema)}.${part(name)}`;
 }
 
 /** Values of a key, one per key column, in key order, as the driver returns them for the boundary query. */

@@ -4,7 +4,7 @@
  * information_schema column names upper case and 5.7/MariaDB in whatever case the query wrote.
  */
 import type { Introspector, SchemaScope, Session } from '../engine.js';
-import type { ColumnInfo, IndexInfo, Row, Sql, TableInfo } from '../types.js';
+import { displayName, type ColumnInfo, type IndexInfo, type Row, type Sql, type TableInfo } from '../types.js';
 
 /** Never checked: the server's own schemas and the tool's. */
 export const EXCLUDED_SCHEMAS: readonly string[] = Object.freeze(['mysql', 'information_schema', 'performance_schema', 'sys', 'syncpoint']);
@@ -171,7 +171,7 @@ export function mapSchema(tableRows: readonly Row[], columnRows: readonly Row[],
       Object.freeze({
         schema,
         name,
-        qualified: `${schema}.${name}`,
+        qualified: displayName(schema, name, '`'),
         engine,
         transactional: engine !== null && TRANSACTIONAL_ENGINES.has(engine.toLowerCase()),
         unlogged: false,

@@ -19,7 +19,7 @@
  * system's live row count instead, and its chunks meet the lock (and report it) on their own.
  */
 import type { Introspector, SchemaScope, Session } from '../engine.js';
-import type { ColumnInfo, IndexInfo, Row, Sql, SqlValue, TableInfo } from '../types.js';
+import { displayName, type ColumnInfo, type IndexInfo, type Row, type Sql, type SqlValue, type TableInfo } from '../types.js';
 
 /** The tool's own schema (checkpoints, results) is never checked. */
 export const TOOL_SCHEMA = 'syncpoint';
@@ -195,7 +195,7 @@ export function mapTableRow(row: Row): { table: TableInfo } {
   const table: TableInfo = Object.freeze({
     schema,
     name,
-    qualified: `${schema}.${name}`,
+    qualified: displayName(schema, name, '"'),
     engine: String(row['engine'] ?? 'heap'),
     transactional: true,
     unlogged: row['unlogged'] === true,

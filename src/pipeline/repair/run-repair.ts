@@ -19,6 +19,7 @@ import type { ConnectionSpec } from '../../config/dsn.js';
 import type { Engine, Session } from '../../engine/engine.js';
 import type { RelatedObject } from '../../engine/row-types.js';
 import type { ColumnInfo, SqlValue, TableInfo } from '../../engine/types.js';
+import { splitTablePattern } from '../plan/table-filter.js';
 import { messageOf, SyncpointError, usageError } from '../../errors.js';
 import type { DiffResult, DiffRow } from '../diff/diff-result.js';
 import { chooseKey } from '../plan/choose-key.js';
@@ -95,7 +96,8 @@ export async function runRepair(o: RepairOptions): Promise<RepairResult> {
 
     // 2. topology and schema
     const groups = groupRows(o.diff.rows);
-    const schemas = [...new Set(groups.map((g) => g.table.split('.')[0]!))];
+    // The schema as displayName wrote it (a part with a dot is quoted).
+    const schemas = [...new Set(groups.map((g) => splitTablePattern(g.table).schema ?? g.table))];
     const tables = groups.length ? await pe.introspector.loadSchema(topo.primary.control, { schemas }) : [];
     const byName = new Map(tables.map((t) => [t.qualified, t]));
     const prepared: Prepared[] = groups.map((g) => prepare(g, byName.get(g.table) ?? null, topo.replicas.find((r) => r.label === g.replica) ?? null, o));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ColumnInfo, IndexInfo, TableInfo } from '../../../src/engine/types.js';
+import { displayName, type ColumnInfo, type IndexInfo, type TableInfo } from '../../../src/engine/types.js';
 import { ChunkSizer, firstChunkRows } from '../../../src/pipeline/plan/chunk-sizer.js';
 import { chooseKey } from '../../../src/pipeline/plan/choose-key.js';
 import { compareTableSchema } from '../../../src/pipeline/plan/compare-schema.js';
@@ -184,5 +184,16 @@ describe('ChunkSizer', () => {
     s.observe(50_000, 50); // very slow chunk: shrinks, not below min
     expect(s.next()).toBeLessThan(50_000);
     expect(s.next()).toBeGreaterThanOrEqual(100);
+  });
+});
+
+describe('displayName', () => {
+  /** Pins a wrong "consistent": a."b.c" and "a.b".c were both "a.b.c", and one was checked for both. */
+  it('quotes a part holding a dot, the engine\'s way, so two tables never share a name and --tables reads it back', () => {
+    expect(displayName('a', 'b.c', '"')).toBe('a."b.c"');
+    expect(displayName('a.b', 'c', '"')).toBe('"a.b".c');
+    expect(displayName('shop', 'orders', '`')).toBe('shop.orders');
+    expect(displayName('x.y', 'we`ird.t', '`')).toBe('`x.y`.`we``ird.t`');
+    for (const [s, t, q] of [['a', 'b.c', '"'], ['a.b', 'c', '"'], ['x.y', 'we`ird.t', '`']] as const) expect(splitTablePattern(displayName(s, t, q))).toEqual({ schema: s, table: t });
   });
 });

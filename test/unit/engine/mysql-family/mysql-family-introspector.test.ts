@@ -65,8 +65,9 @@ describe('schema queries', () => {
 describe('mapSchema', () => {
   const out = mapSchema(tables, columns, indexes);
   const orders = out.find((t) => t.name === 'orders')!;
-  it('sorts tables by schema then name and keeps odd names intact', () => {
-    expect(out.map((t) => t.qualified)).toEqual(['a b.hist', 'shop.log `x`.y', 'shop.orders']);
+  it('sorts tables by schema then name and keeps odd names intact; a name with a dot is shown quoted (one name per table)', () => {
+    expect(out.map((t) => t.qualified)).toEqual(['a b.hist', 'shop.`log ``x``.y`', 'shop.orders']);
+    expect(out.map((t) => t.name)).toEqual(['hist', 'log `x`.y', 'orders']);
   });
   it('maps engine, transactional, estimates', () => {
     expect(orders).toMatchObject({ engine: 'InnoDB', transactional: true, rowEstimate: 1200, dataBytes: 81920, unlogged: false, collation: 'utf8mb4_general_ci' });

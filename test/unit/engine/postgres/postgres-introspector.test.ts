@@ -37,7 +37,7 @@ describe('catalog rows to TableInfo', () => {
   it('maps names, types, nullability, generated and identity columns, collations and keys', () => {
     const { table } = mapTableRow(weird);
     expect(table.inheritance).toBeUndefined();
-    expect(table).toMatchObject({ schema: 'Odd "Schema"', name: 'Weird.Table', qualified: 'Odd "Schema".Weird.Table', engine: 'heap', transactional: true, unlogged: false, rowEstimate: 5000, dataBytes: 655360, collation: null });
+    expect(table).toMatchObject({ schema: 'Odd "Schema"', name: 'Weird.Table', qualified: 'Odd "Schema"."Weird.Table"', engine: 'heap', transactional: true, unlogged: false, rowEstimate: 5000, dataBytes: 655360, collation: null });
     expect(table.columns.map((c) => [c.name, c.dataType, c.columnType, c.nullable, c.generated])).toEqual([
       ['id,1', 'int4', 'integer', false, 'no'],
       ['a"b', 'text', 'text', true, 'no'],
