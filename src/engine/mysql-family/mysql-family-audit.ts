@@ -6,7 +6,7 @@
  * and the caller records it as a gap.
  */
 import type { Session } from '../engine.js';
-import type { Row } from '../types.js';
+import { displayName, type Row } from '../types.js';
 import { driverErrorCode } from './mysql-family-errors.js';
 import { EXCLUDED_SCHEMAS } from './mysql-family-introspector.js';
 
@@ -158,7 +158,8 @@ export async function auditAutoIncrementTables(s: Session): Promise<string[]> {
     sql: `SELECT DISTINCT TABLE_SCHEMA AS s, TABLE_NAME AS t FROM information_schema.COLUMNS WHERE EXTRA LIKE '%auto_increment%' AND TABLE_SCHEMA NOT IN (${ex.sql})`,
     params: ex.params,
   });
-  return rows.map((r) => `${text(field(r, 's'))}.${text(field(r, 't'))}`);
+  // As TableInfo.qualified shows them, which the rules compare with.
+  return rows.map((r) => displayName(text(field(r, 's')), text(field(r, 't')), '`'));
 }
 
 /** Privileges that change data or schema, and those that let an account write despite read_only. */

@@ -6,6 +6,15 @@
  * records it as a gap.
  */
 import type { Session } from '../engine.js';
+
+/**
+ * A table's name as TableInfo.qualified shows it (displayName): a part holding a dot in double
+ * quotes, so that the findings of these queries meet the tables they are about.
+ */
+function shown(schema: string, name: string): string {
+  const part = (x: string) => `CASE WHEN pg_catalog.strpos(${x}, '.') > 0 THEN '"' || pg_catalog.replace(${x}, '"', '""') || '"' ELSE ${x} END`;
+  return `${part(schema)} || '.' || ${part(name)}`;
+}
 import type { Row } from '../types.js';
 
 const SYSTEM_SCHEMAS = `('pg_catalog', 'information_schema', 'syncpoint')`;
@@ -65,10 +74,10 @@ export interface AuditPublishedTable {
 
 /** Tables each publication carries; row filters and column lists exist from PostgreSQL 15. */
 export async function auditPublishedTables(s: Session, versionNum: number): Promise<AuditPublishedTable[]> {
-  const rows = await s.query(`SELECT pubname::text AS pub, schemaname::text || '.' || tablename::text AS t FROM pg_catalog.pg_publication_tables ORDER BY 1, 2`);
+  const rows = await s.query(`SELECT pubname::text AS pub, ${shown('schemaname::text', 'tablename::text')} AS t FROM pg_catalog.pg_publication_tables ORDER BY 1, 2`);
   const filters = new Map<string, { rowFilter: string | null; columns: string[] | null }>();
   if (versionNum >= 150000) {
-    const f = await s.query(`SELECT p.pubname::text AS pub, n.nspname::text || '.' || c.relname::text AS t,
+    const f = await s.query(`SELECT p.pubname::text AS pub, ${shown('n.nspname::text', 'c.relname::text')} AS t,
         pg_catalog.pg_get_expr(pr.prqual, pr.prrelid) AS rowfilter,
         CASE WHEN pr.prattrs IS NULL THEN NULL ELSE (SELECT pg_catalog.array_agg(a.attname::text ORDER BY a.attnum)
           FROM pg_catalog.pg_attribute a WHERE a.attrelid = pr.prrelid AND a.attnum = ANY (pr.prattrs::int2[])) END AS cols
@@ -101,7 +110,7 @@ export function parseTextArray(v: unknown): string[] | null {
 
 /** "schema.table" -> relreplident (d default, n nothing, f full, i index). */
 export async function auditReplicaIdentity(s: Session): Promise<Record<string, string>> {
-  const rows = await s.query(`SELECT n.nspname::text || '.' || c.relname::text AS t, c.relreplident::text AS ri
+  const rows = await s.query(`SELECT ${shown('n.nspname::text', 'c.relname::text')} AS t, c.relreplident::text AS ri
     FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
     WHERE c.relkind IN ('r', 'p') AND ${USER_SCHEMA('n.nspname')}`);
   const out: Record<string, string> = {};
@@ -118,8 +127,8 @@ export interface AuditSequence {
 }
 
 export async function auditSequences(s: Session): Promise<AuditSequence[]> {
-  const rows = await s.query(`SELECT n.nspname::text || '.' || c.relname::text AS seq,
-      (SELECT tn.nspname::text || '.' || t.relname::text FROM pg_catalog.pg_depend d
+  const rows = await s.query(`SELECT ${shown('n.nspname::text', 'c.relname::text')} AS seq,
+      (SELECT ${shown('tn.nspname::text', 't.relname::text')} FROM pg_catalog.pg_depend d
          JOIN pg_catalog.pg_class t ON t.oid = d.refobjid JOIN pg_catalog.pg_namespace tn ON tn.oid = t.relnamespace
         WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = c.oid
           AND d.refclassid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.deptype IN ('a', 'i') LIMIT 1) AS owner,
@@ -169,7 +178,7 @@ export async function auditSubscriptions(s: Session, versionNum: number): Promis
 }
 
 export async function auditSubscribedTables(s: Session): Promise<{ subscription: string; table: string; state: string }[]> {
-  const rows = await s.query(`SELECT s.subname::text AS sub, n.nspname::text || '.' || c.relname::text AS t, sr.srsubstate::text AS state
+  const rows = await s.query(`SELECT s.subname::text AS sub, ${shown('n.nspname::text', 'c.relname::text')} AS t, sr.srsubstate::text AS state
     FROM pg_catalog.pg_subscription_rel sr
     JOIN pg_catalog.pg_subscription s ON s.oid = sr.srsubid
     JOIN pg_catalog.pg_class c ON c.oid = sr.srrelid
@@ -188,7 +197,7 @@ export interface AuditRoleWrite {
 
 /** Login roles (not superusers) that may change rows of user tables, with the privileges they hold. */
 export async function auditRoleWrites(s: Session, limit = 5000): Promise<AuditRoleWrite[]> {
-  const rows = await s.query(`SELECT r.rolname::text AS role, n.nspname::text || '.' || c.relname::text AS t,
+  const rows = await s.query(`SELECT r.rolname::text AS role, ${shown('n.nspname::text', 'c.relname::text')} AS t,
       pg_catalog.concat_ws(',',
         CASE WHEN pg_catalog.has_table_privilege(r.oid, c.oid, 'INSERT') THEN 'INSERT' END,
         CASE WHEN pg_catalog.has_table_privilege(r.oid, c.oid, 'UPDATE') THEN 'UPDATE' END,
