@@ -54,6 +54,8 @@ export interface ColumnInfo {
    * SYSTEM VALUE, and an UPDATE only to DEFAULT. Absent otherwise (BY DEFAULT identity included).
    */
   readonly identityAlways?: boolean;
+  /** PostgreSQL enum types: the labels in their sort order (the type's own, per server). */
+  readonly enumLabels?: readonly string[];
 }
 
 export interface IndexInfo {

@@ -90,6 +90,7 @@ SELECT r.nspname AS schema, r.relname AS name, r.relkind::text AS kind,
       'nullable', NOT a.attnotnull OR a.attnum IN (SELECT v.attnum FROM unvalidated v WHERE v.relid = a.attrelid),
       'generated', a.attgenerated::text,
       'identity', a.attidentity::text,
+      'enumLabels', CASE WHEN ty.typtype = 'e' THEN (SELECT pg_catalog.array_agg(e.enumlabel::text ORDER BY e.enumsortorder) FROM pg_catalog.pg_enum e WHERE e.enumtypid = ty.oid) END,
       'collation', CASE WHEN a.attcollation = 0 THEN NULL
                         WHEN co.collname = 'default' THEN CASE d.dj ->> 'datlocprovider'
                           WHEN 'i' THEN 'icu:' || coalesce(d.dj ->> 'daticulocale', d.dj ->> 'datlocale')
@@ -144,6 +145,7 @@ interface RawColumn {
   nullable: boolean;
   generated: string;
   identity?: string;
+  enumLabels?: string[] | null;
   collation: string | null;
   charset: string | null;
   compareSchema?: string | null;
@@ -178,6 +180,7 @@ export function mapTableRow(row: Row): { table: TableInfo } {
       collation: c.collation ?? null,
       ...(c.compareSchema ? { compareSchema: c.compareSchema } : {}),
       ...(c.identity === 'a' ? { identityAlways: true } : {}),
+      ...(c.enumLabels ? { enumLabels: Object.freeze([...c.enumLabels]) } : {}),
     }),
   );
   const indexes: IndexInfo[] = (json<RawIndex[]>(row['indexes']) ?? [])

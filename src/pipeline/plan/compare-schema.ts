@@ -55,6 +55,11 @@ export function compareTableSchema(primary: TableInfo, replica: TableInfo | unde
       .filter((c) => c.collation && rCols.get(c.name)!.collation && normalizeCollation(c.collation) !== normalizeCollation(rCols.get(c.name)!.collation!))
       .map((c) => `${c.name} ${c.collation} vs ${rCols.get(c.name)!.collation}`);
     if (coll.length) parts.push(`key collation differs (chunk ranges would hold different rows on each side): ${coll.join('; ')}`);
+    // An enum orders by its labels' sort order, each server by its own type's.
+    const enums = key
+      .filter((c) => c.enumLabels && rCols.get(c.name)!.enumLabels && c.enumLabels.join('\u0000') !== rCols.get(c.name)!.enumLabels!.join('\u0000'))
+      .map((c) => `${c.name} (${c.enumLabels!.join(', ')}) vs (${rCols.get(c.name)!.enumLabels!.join(', ')})`);
+    if (enums.length) parts.push(`key enum labels in another order (chunk ranges would hold different rows on each side): ${enums.join('; ')}`);
   }
   if (!parts.length && (checks.columnOrderMatters ?? true)) {
     const pOrder = primary.columns.map((c) => c.name).join('\u0000');

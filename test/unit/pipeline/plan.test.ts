@@ -123,6 +123,16 @@ describe('compareTableSchema', () => {
     expect(compareTableSchema(withColl('utf8mb3_general_ci'), withColl('utf8mb4_general_ci'), { key: withColl('utf8mb3_general_ci').columns, keyCollationMatters: true }).ok).toBe(true);
     expect(compareTableSchema(withColl('utf8mb3_general_ci'), withColl('utf8mb4_unicode_ci'), { key: withColl('utf8mb3_general_ci').columns, keyCollationMatters: true }).ok).toBe(false);
   });
+  /** Pins a false drift: an enum key whose labels are in another order on the subscriber split chunks differently there ("3000 vs 5900"). */
+  it('an enum key whose labels sort otherwise on the replica is a reason where bounds compare on each server (PostgreSQL)', () => {
+    const withEnum = (labels: string[]) => table('s', 't', [{ ...col('m', 'ty.mood'), enumLabels: labels }, col('id', 'int', false, 2)]);
+    const key = withEnum(['sad', 'ok', 'happy']).columns;
+    const v = compareTableSchema(withEnum(['sad', 'ok', 'happy']), withEnum(['happy', 'sad', 'ok']), { key, keyCollationMatters: true });
+    expect(v.ok === false && v.reason).toBe('key enum labels in another order (chunk ranges would hold different rows on each side): m (sad, ok, happy) vs (happy, sad, ok)');
+    expect(compareTableSchema(withEnum(['sad', 'ok']), withEnum(['sad', 'ok']), { key: withEnum(['sad', 'ok']).columns, keyCollationMatters: true }).ok).toBe(true);
+    // Not a key column, or bounds bound in the primary's order: rows hash by label, nothing to say.
+    expect(compareTableSchema(withEnum(['sad', 'ok', 'happy']), withEnum(['happy', 'sad', 'ok']), { key: [col('id')], keyCollationMatters: true }).ok).toBe(true);
+  });
   it('planTables reports tables only the replica has', () => {
     const plan = planTables([p], new Map([['r1:1', [p, table('s', 'ghost', [col('id')])]]]), {}, 'p');
     expect(plan.tables[0]!.replicas).toEqual(['r1:1']);
