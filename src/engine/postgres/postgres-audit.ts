@@ -7,15 +7,19 @@
  */
 import type { Session } from '../engine.js';
 
-/**
- * A table's name as TableInfo.qualified shows it (displayName): a part holding a dot in double
- * quotes, so that the findings of these queries meet the tables they are about.
- */
+import { displayName, type Row } from '../types.js';
+
+/** A table's schema and name, read back by `named` (the queries below select them this way). */
 function shown(schema: string, name: string): string {
-  const part = (x: string) => `CASE WHEN pg_catalog.strpos(${x}, '.') > 0 THEN '"' || pg_catalog.replace(${x}, '"', '""') || '"' ELSE ${x} END`;
-  return `${part(schema)} || '.' || ${part(name)}`;
+  return `pg_catalog.json_build_array(${schema}, ${name})::text`;
 }
-import type { Row } from '../types.js';
+
+/** The table as TableInfo.qualified shows it (displayName), so that findings meet their tables; null stays null. */
+function named(v: unknown): string | null {
+  if (v === null || v === undefined) return null;
+  const [schema, name] = JSON.parse(String(v)) as [string, string];
+  return displayName(schema, name, '"');
+}
 
 const SYSTEM_SCHEMAS = `('pg_catalog', 'information_schema', 'syncpoint')`;
 const USER_SCHEMA = (col: string) => `${col} NOT IN ${SYSTEM_SCHEMAS} AND ${col} !~ '^pg_(toast|temp_)'`;
@@ -86,11 +90,11 @@ export async function auditPublishedTables(s: Session, versionNum: number): Prom
       JOIN pg_catalog.pg_class c ON c.oid = pr.prrelid
       JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
       WHERE pr.prqual IS NOT NULL OR pr.prattrs IS NOT NULL`);
-    for (const r of f) filters.set(`${str(r['pub'])}\u0000${str(r['t'])}`, { rowFilter: strOrNull(r['rowfilter']), columns: parseTextArray(r['cols']) });
+    for (const r of f) filters.set(`${str(r['pub'])}\u0000${named(r['t']) ?? ''}`, { rowFilter: strOrNull(r['rowfilter']), columns: parseTextArray(r['cols']) });
   }
   return rows.map((r) => {
-    const f = filters.get(`${str(r['pub'])}\u0000${str(r['t'])}`);
-    return { publication: str(r['pub']), table: str(r['t']), rowFilter: f?.rowFilter ?? null, columns: f?.columns ?? null };
+    const f = filters.get(`${str(r['pub'])}\u0000${named(r['t']) ?? ''}`);
+    return { publication: str(r['pub']), table: named(r['t']) ?? '', rowFilter: f?.rowFilter ?? null, columns: f?.columns ?? null };
   });
 }
 
@@ -114,7 +118,7 @@ export async function auditReplicaIdentity(s: Session): Promise<Record<string, s
     FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
     WHERE c.relkind IN ('r', 'p') AND ${USER_SCHEMA('n.nspname')}`);
   const out: Record<string, string> = {};
-  for (const r of rows) out[str(r['t'])] = str(r['ri']);
+  for (const r of rows) out[named(r['t']) ?? ''] = str(r['ri']);
   return out;
 }
 
@@ -136,7 +140,7 @@ export async function auditSequences(s: Session): Promise<AuditSequence[]> {
     FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
     LEFT JOIN pg_catalog.pg_sequences ps ON ps.schemaname = n.nspname AND ps.sequencename = c.relname
     WHERE c.relkind = 'S' AND ${USER_SCHEMA('n.nspname')} ORDER BY 1`);
-  return rows.map((r) => ({ name: str(r['seq']), lastValue: strOrNull(r['last_value']), ownedBy: strOrNull(r['owner']) }));
+  return rows.map((r) => ({ name: named(r['seq']) ?? '', lastValue: strOrNull(r['last_value']), ownedBy: named(r['owner']) }));
 }
 
 export interface AuditSubscription {
@@ -185,7 +189,7 @@ export async function auditSubscribedTables(s: Session): Promise<{ subscription:
     JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
     WHERE s.subdbid = (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database())
     ORDER BY 1, 2`);
-  return rows.map((r) => ({ subscription: str(r['sub']), table: str(r['t']), state: str(r['state']) }));
+  return rows.map((r) => ({ subscription: str(r['sub']), table: named(r['t']) ?? '', state: str(r['state']) }));
 }
 
 export interface AuditRoleWrite {
@@ -210,7 +214,7 @@ export async function auditRoleWrites(s: Session, limit = 5000): Promise<AuditRo
       AND c.relkind IN ('r', 'p') AND ${USER_SCHEMA('n.nspname')}
       AND pg_catalog.has_table_privilege(r.oid, c.oid, 'INSERT, UPDATE, DELETE, TRUNCATE')
     ORDER BY 1, 2 LIMIT ${Math.max(1, Math.floor(limit))}`);
-  return rows.map((r) => ({ role: str(r['role']), superuser: false, table: str(r['t']), privileges: str(r['privs']).split(',').filter(Boolean) }));
+  return rows.map((r) => ({ role: str(r['role']), superuser: false, table: named(r['t']) ?? '', privileges: str(r['privs']).split(',').filter(Boolean) }));
 }
 
 /**
